@@ -38,6 +38,7 @@ __all__ = [
     "Dataset",
     "Splits",
     "DATASET_NAMES",
+    "dataset_path",
     "load_dataset",
     "read_smiles",
     "split_dataset",
@@ -330,6 +331,17 @@ class _Cache:
 
 
 # ----------------------------------------------------------------------------- loading
+
+
+def dataset_path(source: str | Path, *, data_dir: str | Path | None = None,
+                 cache_dir: str | Path | None = None, download: bool = True) -> Path:
+    """The file behind a dataset name (``zinc``, ``moses``, ``moses:test``, ...) or path.
+
+    With :func:`read_smiles` it gives the raw rows without canonicalizing them all, e.g. to
+    sample a few thousand molecules of a large set.
+    """
+    cache_root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    return _resolve(source, data_dir, cache_root, download)[1]
 
 
 def _resolve(source: str | Path, data_dir: str | Path | None, cache_dir: Path,

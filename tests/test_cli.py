@@ -110,3 +110,99 @@ def test_data_info_missing_column_names_the_option(tmp_path):
     src = tmp_path / "mols.csv"
     pd.DataFrame({"structure": ["CCO"]}).to_csv(src, index=False)
     assert_one_line_error(run("data", "info", str(src)), "--smiles-column")
+
+
+# ----------------------------------------------------------------------------- model commands
+
+
+def test_train_with_the_tiny_config_writes_checkpoints_and_a_metrics_log(tmp_path):
+    out = tmp_path / "run"
+    result = run("train", "zinc", "--config", "tiny", "--limit", "300", "--out", str(out),
+                 "--no-progress", "--set", "eval_samples=50")
+    assert result.exit_code == 0, result.output
+    assert (out / "best").is_dir() and (out / "last").is_dir() and (out / "metrics.csv").exists()
+    assert "trained 1 epochs" in result.output
+
+
+def test_train_unknown_override_is_a_one_line_error_naming_the_key(tmp_path):
+    assert_one_line_error(run("train", "zinc", "--config", "tiny", "--set", "epochz=2",
+                              "--out", str(tmp_path)), "epochz", "epochs")
+
+
+def test_train_bad_tokenizer_is_a_one_line_error(tmp_path):
+    assert_one_line_error(run("train", "zinc", "--config", "tiny", "--tokenizer", "inchi",
+                              "--out", str(tmp_path)), "inchi")
+
+
+def test_sample_writes_a_csv_with_validity(tiny_checkpoint, tmp_path):
+    out = tmp_path / "samples.csv"
+    result = run("sample", "--model", str(tiny_checkpoint), "-n", "40", "--seed", "1",
+                 "-o", str(out), "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    assert len(frame) == 40 and {"smiles", "valid", "raw"} <= set(frame.columns)
+    assert "40 sampled" in result.output
+
+
+def test_sample_with_a_missing_model_is_a_one_line_error(tmp_path):
+    assert_one_line_error(run("sample", "--model", str(tmp_path / "nope"), "-n", "5"))
+
+
+def test_encode_then_decode_round_trips_through_files(tiny_checkpoint, tmp_path):
+    z_path = tmp_path / "z.npy"
+    result = run("encode", "CCO", "c1ccccc1O", "not_a_molecule", "--model", str(tiny_checkpoint),
+                 "-o", str(z_path), "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    assert "encoded 2 of 3 molecules" in result.output
+    out = tmp_path / "decoded.csv"
+    result = run("decode", str(z_path), "--model", str(tiny_checkpoint), "-o", str(out),
+                 "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out)) == 3
+
+
+def test_decode_with_the_wrong_dimension_says_to_use_the_same_model(tiny_checkpoint, tmp_path):
+    import numpy as np
+
+    path = tmp_path / "z.npy"
+    np.save(path, np.zeros((2, 999), dtype=np.float32))
+    assert_one_line_error(run("decode", str(path), "--model", str(tiny_checkpoint)),
+                          "999 dimensions")
+
+
+def test_optimize_writes_ranked_rdkit_scored_molecules_and_a_grid(tiny_checkpoint, tmp_path):
+    out, grid = tmp_path / "opt.csv", tmp_path / "top.png"
+    result = run("optimize", "--property", "logp", "--model", str(tiny_checkpoint), "--n-starts",
+                 "16", "--steps", "10", "-o", str(out), "--grid", str(grid), "--device", "cpu",
+                 "--no-novelty")
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    scores = frame["score"].dropna().tolist()
+    assert scores == sorted(scores, reverse=True) and grid.stat().st_size > 0
+
+
+def test_optimize_needs_exactly_one_objective(tiny_checkpoint):
+    assert_one_line_error(run("optimize", "--model", str(tiny_checkpoint)), "--property")
+    assert_one_line_error(run("optimize", "--model", str(tiny_checkpoint), "--objective",
+                              "qed + 2*nonsense"), "nonsense")
+
+
+def test_evaluate_prints_the_metric_table_and_writes_json(tmp_path):
+    samples, reference = tmp_path / "samples.csv", tmp_path / "reference.csv"
+    pd.DataFrame({"smiles": ["CCO", "CCN", "c1ccccc1", "bad", "CCO"]}).to_csv(samples, index=False)
+    pd.DataFrame({"smiles": ["CCO", "CCC", "c1ccccc1O", "CC(=O)O"]}).to_csv(reference, index=False)
+    out = tmp_path / "metrics.json"
+    result = run("evaluate", str(samples), "--reference", str(reference), "--train", str(reference),
+                 "-o", str(out), "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    import json
+    assert json.loads(out.read_text())["valid"] == pytest.approx(0.8)
+
+
+def test_predictor_train_reports_held_out_r2_and_spearman(tiny_checkpoint, zinc_frame, tmp_path):
+    data = tmp_path / "labels.csv"
+    zinc_frame[["smiles", "logp"]].head(200).rename(columns={"logp": "pIC50"}).to_csv(data, index=False)
+    result = run("predictor", "train", str(data), "--target", "pIC50", "--model",
+                 str(tiny_checkpoint), "--out", str(tmp_path / "pred.safetensors"))
+    assert result.exit_code == 0, result.output
+    assert "held-out R²" in result.output and "Spearman" in result.output

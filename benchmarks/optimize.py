@@ -1,0 +1,389 @@
+"""Latent optimization benchmarks: unconstrained plogP / QED, similarity-constrained plogP on the
+800-molecule set, oracle-in-the-loop against mol-ga's GA at fixed budgets, and throughput.
+
+    python benchmarks/optimize.py --model runs/zinc/best --out bench-out/optimize.json
+    python benchmarks/optimize.py --model runs/toy/best --parts timing --timing-starts 10000
+
+Parts (``--parts``, comma-separated; default all):
+
+``unconstrained``  ``optimize(vae, "plogp")`` and ``optimize(vae, "qed")`` from ``--n-starts``
+    prior samples: top-3 molecules with their true scores. plogP is the unnormalized
+    ``logp − sa − cycle`` (GUIDE §6), with the ≤ 38 heavy-atom cap; QED and SA are reported beside
+    every plogP molecule. The predictor is fitted on ``--n-train`` ZINC molecules scored by the
+    true property; those calls are counted and reported.
+``constrained``  the 800 molecules of ``zinc_plogp_800.txt`` (``--constrained-limit`` for fewer)
+    at δ = ``--deltas``: each start is encoded, climbs ``--restarts`` times (jittered), and its best
+    molecule with Tanimoto ≥ δ (Morgan r2, 2048 bits) and a higher plogP than the start is its
+    result. Reports mean ± sd plogP improvement over the successful starts (and over all starts,
+    a failure counting 0), mean similarity of those results and the success rate. The score is
+    unnormalized plogP for both start and result (the file's own second column is logP − SA).
+``oracle``  ``optimize_with_oracle`` against mol-ga's ``default_ga`` at ``--budgets`` oracle
+    calls, seeds ``--seeds``, from the same 1,000 random ZINC250k molecules (counted in both
+    budgets), on QED, similarity to celecoxib, the mean similarity to camphor and menthol
+    (GuacaMol's median-1 molecules) and ``qed + 0.3*plogp - 0.5*sa``. Each unique canonical
+    SMILES scored counts once; molecules over the heavy-atom cap are rejected before scoring
+    (uncounted) for both methods. Reports best and top-10 mean.
+``timing``  ``--timing-starts`` prior samples × ``--timing-steps`` Adam steps, decoded every
+    ``--decode-every`` steps, every unique valid molecule scored by RDKit (plogP), with a
+    predictor fitted beforehand (its fit timed separately); wall-clock and a breakdown.
+
+mol_ga is imported only inside the oracle part: importing it silences RDKit's error log for the
+whole process. Writes a JSON report (``--out``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from molvae.chemistry import (  # noqa: E402
+    canonicalize_many,
+    compute_properties,
+    morgan_fingerprints,
+)
+from molvae.data import read_smiles, zinc250k_path  # noqa: E402
+from molvae.objectives import Objective, make_objective  # noqa: E402
+from molvae.optimize import optimize, optimize_with_oracle  # noqa: E402
+from molvae.predictor import fit_predictor  # noqa: E402
+from molvae.vae import MolVAE  # noqa: E402
+
+logger = logging.getLogger("benchmarks.optimize")
+
+CONSTRAINED_FILE = Path("/work/shared/data/zinc_plogp_800.txt")
+CELECOXIB = "Cc1ccc(-c2cc(C(F)(F)F)nn2-c2ccc(S(N)(=O)=O)cc2)cc1"
+CAMPHOR = "CC1(C)C2CCC1(C)C(=O)C2"
+MENTHOL = "CC(C)C1CCC(C)CC1O"
+
+
+# --- objectives of the oracle part ----------------------------------------------------------
+
+
+def _similarity_to(*references: str):
+    """Mean Tanimoto (Morgan r2, 2048 bits) to ``references``; NaN for an invalid molecule."""
+    from rdkit import DataStructs
+
+    ref_fps = morgan_fingerprints(list(references))
+
+    def score(smiles: list[str]) -> list[float]:
+        out = []
+        for fp in morgan_fingerprints(smiles):
+            out.append(math.nan if fp is None else
+                       float(np.mean(DataStructs.BulkTanimotoSimilarity(fp, ref_fps))))
+        return out
+
+    return score
+
+
+def oracle_objectives(names: list[str]) -> dict[str, Objective]:
+    available = {
+        "qed": make_objective("qed"),
+        "celecoxib_similarity": make_objective(_similarity_to(CELECOXIB), name="celecoxib_similarity"),
+        "median_camphor_menthol": make_objective(_similarity_to(CAMPHOR, MENTHOL),
+                                                 name="median_camphor_menthol"),
+        "qed+0.3plogp-0.5sa": make_objective("qed + 0.3*plogp - 0.5*sa"),
+    }
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise SystemExit(f"unknown objective(s) {unknown}; choose from {list(available)}")
+    return {n: available[n] for n in names}
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def zinc_sample(n: int, seed: int) -> list[str]:
+    smiles = read_smiles(zinc250k_path())
+    rng = np.random.default_rng(seed)
+    picked = [smiles[i] for i in rng.choice(len(smiles), n, replace=False)]
+    return [s for s in canonicalize_many(picked) if s]
+
+
+def top_rows(frame, n: int, columns: list[str]) -> list[dict[str, Any]]:
+    rows = frame.head(n)[[c for c in columns if c in frame]].to_dict("records")
+    return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+            for r in rows]
+
+
+def summary(values: np.ndarray) -> dict[str, float]:
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return {"mean": math.nan, "sd": math.nan, "n": 0}
+    return {"mean": float(values.mean()), "sd": float(values.std(ddof=0)), "n": int(len(values))}
+
+
+# --- parts -----------------------------------------------------------------------------------
+
+
+def run_unconstrained(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in ("plogp", "qed"):
+        t0 = time.perf_counter()
+        result = optimize(vae, name, n_starts=args.n_starts, steps=args.steps, lr=args.lr,
+                          prior_weight=args.prior_weight, seed=args.seeds[0], n_train=args.n_train,
+                          max_heavy_atoms=args.max_heavy_atoms, decode_every=args.decode_every,
+                          dataset=str(zinc250k_path()), novelty_reference=None)
+        frame = result.frame
+        extra = compute_properties(frame["smiles"].head(3).tolist(), ["plogp", "logp", "cycle"])
+        top = top_rows(frame, 3, ["smiles", "score", "qed", "sa", "heavy_atoms", "step"])
+        for row, (_, props) in zip(top, extra.iterrows()):
+            row.update({k: float(v) for k, v in props.items()})
+        out[name] = {"top3": top, "oracle_calls": result.oracle_calls,
+                     "predictor_r2": result.predictor.report.r2 if result.predictor else None,
+                     "unique_valid_molecules": len(frame), "seconds": time.perf_counter() - t0,
+                     "definition": "plogp = logp - sa - cycle (unnormalized), <= "
+                                   f"{args.max_heavy_atoms} heavy atoms" if name == "plogp"
+                     else "RDKit QED"}
+        logger.info("%s: top-3 %s", name, [round(r["score"], 3) for r in top])
+    return out
+
+
+def run_constrained(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
+    lines = [line.split() for line in args.constrained_file.read_text().splitlines() if line.strip()]
+    starts = [fields[0] for fields in lines][: args.constrained_limit]
+    t0 = time.perf_counter()
+    # one plogP predictor for all δ, fitted on ZINC molecules scored by RDKit
+    sample = zinc_sample(args.n_train, args.seeds[0])
+    values = compute_properties(sample, ["plogp"])["plogp"].to_numpy()
+    predictor = fit_predictor(vae, sample, values, target="plogp", seed=args.seeds[0])
+    out: dict[str, Any] = {"n_starts": len(starts), "restarts": args.restarts,
+                           "score": "plogp = logp - sa - cycle (unnormalized), start and result",
+                           "predictor_oracle_calls": len(sample),
+                           "predictor_r2": predictor.report.r2, "deltas": {}}
+    for delta in args.deltas:
+        t1 = time.perf_counter()
+        result = optimize(vae, "plogp", starts=starts, restarts=args.restarts,
+                          start_noise=args.start_noise, steps=args.steps, lr=args.lr,
+                          prior_weight=args.prior_weight, seed=args.seeds[0], predictor=predictor,
+                          min_similarity=delta, max_heavy_atoms=args.max_heavy_atoms,
+                          decode_every=args.decode_every, novelty_reference=None)
+        best = result.best_per_start()
+        improved = best[best["improvement"] > 0]
+        all_improvements = np.zeros(len(starts))
+        all_improvements[: len(improved)] = improved["improvement"].to_numpy()
+        out["deltas"][str(delta)] = {
+            "improvement_success": summary(improved["improvement"].to_numpy()),
+            "improvement_all": summary(all_improvements),
+            "similarity_success": summary(improved["similarity"].to_numpy()),
+            "success_rate": len(improved) / len(starts),
+            "starts_with_a_result": int(len(best)),
+            "oracle_calls": result.oracle_calls + len(sample),
+            "seconds": time.perf_counter() - t1,
+        }
+        logger.info("delta %.1f: improvement %.2f ± %.2f, success %.1f%%", delta,
+                    out["deltas"][str(delta)]["improvement_success"]["mean"],
+                    out["deltas"][str(delta)]["improvement_success"]["sd"],
+                    100 * len(improved) / len(starts))
+    out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+class _BudgetSpent(Exception):
+    pass
+
+
+_REJECTED = -1e6  # the GA's quantile sampling needs finite scores
+
+
+class BudgetedGAOracle:
+    """Score SMILES for the GA: each unique canonical SMILES counted once; molecules over the
+    heavy-atom cap rejected (a very low score, uncounted, like the VAE's filter); oracle
+    failures score that low too; raises _BudgetSpent once the budget is used up."""
+
+    def __init__(self, objective: Objective, budget: int, max_heavy_atoms: int | None) -> None:
+        self.objective, self.budget, self.cap = objective, budget, max_heavy_atoms
+        self.scores: dict[str, float] = {}  # canonical SMILES -> score (NaN: oracle failed)
+
+    def __call__(self, smiles: list[str]) -> list[float]:
+        canonical = canonicalize_many(smiles)
+        atoms = compute_properties([c or "" for c in canonical], ["heavy_atoms"])["heavy_atoms"]
+        keys = []
+        for c, n in zip(canonical, atoms):
+            ok = c is not None and (self.cap is None or n <= self.cap)
+            keys.append(c if ok else None)
+        new = [k for k in dict.fromkeys(k for k in keys if k) if k not in self.scores]
+        room = self.budget - len(self.scores)
+        spent = len(new) > room
+        new = new[:room]
+        if new:
+            for k, v in zip(new, self.objective(new)):
+                self.scores[k] = v if math.isfinite(v) else math.nan
+        if spent:
+            raise _BudgetSpent
+        return [_REJECTED if not k or not math.isfinite(self.scores.get(k, math.nan))
+                else self.scores[k] for k in keys]
+
+
+def _top_stats(scores: list[float]) -> dict[str, float]:
+    finite = np.sort(np.array([s for s in scores if math.isfinite(s)]))[::-1]
+    return {"best": float(finite[0]) if len(finite) else math.nan,
+            "top10_mean": float(finite[:10].mean()) if len(finite) else math.nan}
+
+
+def run_oracle(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
+    import random
+
+    from mol_ga import default_ga  # silences RDKit's error log for the process: imported here
+
+    objectives = oracle_objectives(args.objectives)
+    out: dict[str, Any] = {"budgets": args.budgets, "seeds": args.seeds,
+                           "initial_population": args.initial, "results": {}}
+    for name, objective in objectives.items():
+        out["results"][name] = {}
+        for budget in args.budgets:
+            rows: dict[str, list[dict[str, float]]] = {"vae": [], "ga": []}
+            for seed in args.seeds:
+                population = zinc_sample(args.initial, seed)
+                t0 = time.perf_counter()
+                per_round = args.per_round or max(250, (budget - len(population)) // 10)
+                result = optimize_with_oracle(vae, objective, budget=budget, initial=population,
+                                              per_round=per_round, n_starts=args.oracle_starts,
+                                              steps=args.oracle_steps, seed=seed,
+                                              max_heavy_atoms=args.max_heavy_atoms,
+                                              novelty_reference=None)
+                scores = result.scored["score"].tolist()
+                vae_row = {**_top_stats(scores), "calls": result.oracle_calls,
+                           "seconds": time.perf_counter() - t0}
+                rows["vae"].append(vae_row)
+                if not args.no_ga:
+                    t0 = time.perf_counter()
+                    ga_oracle = BudgetedGAOracle(objective, budget, args.max_heavy_atoms)
+                    try:
+                        default_ga(starting_population_smiles=population,
+                                   scoring_function=ga_oracle, max_generations=10**6,
+                                   offspring_size=args.ga_offspring,
+                                   population_size=args.ga_population, rng=random.Random(seed))
+                    except _BudgetSpent:
+                        pass
+                    rows["ga"].append({**_top_stats(list(ga_oracle.scores.values())),
+                                       "calls": len(ga_oracle.scores),
+                                       "seconds": time.perf_counter() - t0})
+                logger.info("%s budget %d seed %d: vae %s | ga %s", name, budget, seed, vae_row,
+                            rows["ga"][-1] if rows["ga"] else None)
+            out["results"][name][str(budget)] = {
+                method: {"best": summary([r["best"] for r in runs]),
+                         "top10_mean": summary([r["top10_mean"] for r in runs]),
+                         "calls": [r["calls"] for r in runs],
+                         "seconds": summary([r["seconds"] for r in runs])}
+                for method, runs in rows.items() if runs}
+    return out
+
+
+def run_timing(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
+    sample = zinc_sample(args.n_train, 0)
+    values = compute_properties(sample, ["plogp"])["plogp"].to_numpy()
+    t0 = time.perf_counter()
+    predictor = fit_predictor(vae, sample, values, target="plogp", seed=0)
+    fit_seconds = time.perf_counter() - t0
+    out: dict[str, Any] = {"starts": args.timing_starts, "steps": args.timing_steps,
+                           "predictor_fit_seconds": fit_seconds, "runs": []}
+    for k in args.timing_decode_every:
+        t0 = time.perf_counter()
+        result = optimize(vae, "plogp", n_starts=args.timing_starts, steps=args.timing_steps,
+                          decode_every=k, predictor=predictor, seed=0,
+                          max_heavy_atoms=args.max_heavy_atoms, novelty_reference=None)
+        seconds = time.perf_counter() - t0
+        run = {"decode_every": k, "seconds": seconds, "decoded": result.timings["decoded"],
+               "unique_valid_scored": result.oracle_calls,
+               "breakdown": {key: round(v, 2) for key, v in result.timings.items()
+                             if key not in ("decoded",)},
+               "best_plogp": float(result.frame["score"].iloc[0]) if len(result.frame) else None}
+        out["runs"].append(run)
+        logger.info("timing: %s", run)
+    return out
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def _floats(text: str) -> list[float]:
+    return [float(x) for x in text.split(",") if x.strip()]
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, help="checkpoint folder or .safetensors file")
+    parser.add_argument("--parts", default="unconstrained,constrained,oracle,timing")
+    parser.add_argument("--out", type=Path, default=None, help="JSON report path")
+    parser.add_argument("--seeds", type=_ints, default=[0, 1, 2])
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads")
+    parser.add_argument("--max-heavy-atoms", type=int, default=38)
+    # ascent
+    parser.add_argument("--n-starts", type=int, default=2000)
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--lr", type=float, default=0.05)
+    parser.add_argument("--prior-weight", type=float, default=0.1)
+    parser.add_argument("--decode-every", type=int, default=10)
+    parser.add_argument("--n-train", type=int, default=5000,
+                        help="ZINC molecules scored to fit the predictor (counted)")
+    # constrained
+    parser.add_argument("--constrained-file", type=Path, default=CONSTRAINED_FILE)
+    parser.add_argument("--constrained-limit", type=int, default=None)
+    parser.add_argument("--deltas", type=_floats, default=[0.0, 0.2, 0.4, 0.6])
+    parser.add_argument("--restarts", type=int, default=20)
+    parser.add_argument("--start-noise", type=float, default=0.1)
+    # oracle in the loop
+    parser.add_argument("--budgets", type=_ints, default=[1000, 5000, 20000])
+    parser.add_argument("--objectives", type=lambda t: [x for x in t.split(",") if x],
+                        default=["qed", "celecoxib_similarity", "median_camphor_menthol",
+                                 "qed+0.3plogp-0.5sa"])
+    parser.add_argument("--initial", type=int, default=1000)
+    parser.add_argument("--per-round", type=int, default=None,
+                        help="molecules scored per round (default: max(250, budget/10))")
+    parser.add_argument("--oracle-starts", type=int, default=256)
+    parser.add_argument("--oracle-steps", type=int, default=50)
+    parser.add_argument("--ga-offspring", type=int, default=200)
+    parser.add_argument("--ga-population", type=int, default=10_000)
+    parser.add_argument("--no-ga", action="store_true")
+    # timing
+    parser.add_argument("--timing-starts", type=int, default=10_000)
+    parser.add_argument("--timing-steps", type=int, default=100)
+    parser.add_argument("--timing-decode-every", type=_ints, default=[10, 25])
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    vae = MolVAE.load(args.model, device=args.device)
+    report: dict[str, Any] = {
+        "model": str(args.model), "model_repr": repr(vae),
+        "model_metrics": vae.metadata.get("metrics", {}),
+        "machine": {"python": platform.python_version(), "torch": torch.__version__,
+                    "threads": torch.get_num_threads(), "processor": platform.processor()},
+        "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+    }
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    runners = {"unconstrained": run_unconstrained, "constrained": run_constrained,
+               "oracle": run_oracle, "timing": run_timing}
+    for part in parts:
+        if part not in runners:
+            raise SystemExit(f"unknown part {part!r}; choose from {list(runners)}")
+        t0 = time.perf_counter()
+        report[part] = runners[part](vae, args)
+        report[part]["part_seconds"] = time.perf_counter() - t0
+        if args.out:  # write as we go: a long run keeps what it has finished
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(report, indent=1, default=str))
+    print(json.dumps(report, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,232 @@
+"""Training and sampling throughput (molecules/s) of a molvae config on one device.
+
+    python benchmarks/throughput.py --config moses_vae_size --device cpu --out bench.json
+
+Molecules: a seeded random subset (default 50,000) of the MOSES training split
+(``/work/shared/data/moses_train.csv.gz``, column SMILES — the set the MOSES VAE benchmark
+uses), or ``--data FILE [--smiles-column COL]``.
+
+Training: the real optimizer step of ``molvae.training`` (forward, loss, backward, clipping,
+AdamW) on length-bucketed batches of ``train.batch_size``; molecules/s over ``--train-steps``
+steps after ``--warmup`` steps, batch assembly included. Sampling: ``MolVAE.sample`` at batch
+``--sample-batch`` from z ~ N(0, I), ids decoded to strings by the tokenizer (RDKit
+canonicalization, which MOSES's sampler does not do, is timed separately). Sampling a model that
+has barely trained is unrepresentative (it rarely emits <eos>), so the sampler is timed on
+``--checkpoint`` when given, else on the model after the timed training steps, and also in the
+worst case (every sequence running to ``model.max_length``, as MOSES's sampler always does).
+Since the sampler's cost follows the tokens generated, ``mol_per_s_at_data_length`` rescales the
+measured rate to molecules as long as the data's (what a trained model generates). CPU-time rates
+(``mol_per_cpu_s``) are given too: wall-clock rates mean little on a machine other processes use.
+Writes a JSON report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from molvae.config import load_config, with_overrides  # noqa: E402
+from molvae.model import VAE, END_ID, resolve_device, resolve_precision  # noqa: E402
+from molvae.sampling import DecodeStats, decode_latents  # noqa: E402
+from molvae.tokenizers import make_tokenizer  # noqa: E402
+from molvae.training import (  # noqa: E402
+    _Encoded,
+    _make_optimizer,
+    _train_step,
+    length_bucketed_batches,
+)
+from molvae.vae import MolVAE  # noqa: E402
+
+DEFAULT_DATA = Path("/work/shared/data/moses_train.csv.gz")
+
+
+def read_molecules(path: Path, column: str | None, subset: int, seed: int) -> list[str]:
+    frame = pd.read_csv(path) if path.suffix != ".smi" else pd.read_csv(path, header=None, names=["smiles"])
+    column = column or next(c for c in frame.columns if c.lower() == "smiles")
+    smiles = frame[column].astype(str).tolist()
+    rng = np.random.default_rng(seed)
+    return [smiles[i] for i in rng.permutation(len(smiles))[:subset]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default="moses_vae_size")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--smiles-column", default=None)
+    parser.add_argument("--subset", type=int, default=50_000)
+    parser.add_argument("--batch-size", type=int, default=None, help="default: train.batch_size")
+    parser.add_argument("--train-steps", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--sample-n", type=int, default=5000)
+    parser.add_argument("--sample-batch", type=int, default=1000)
+    parser.add_argument("--checkpoint", type=Path, default=None,
+                        help="time sampling on this trained model (same config sizes)")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--precision", default=None, help="auto | fp32 | bf16 (default: config)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-train", action="store_true")
+    parser.add_argument("--out", type=Path, default=Path("throughput.json"))
+    args = parser.parse_args()
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    config = load_config(args.config)
+    config = with_overrides(config, batch_size=args.batch_size, precision=args.precision,
+                            seed=args.seed)
+    device = resolve_device(args.device)
+    mm_dtype = resolve_precision(config.train.precision, device)
+    precision = "bf16" if mm_dtype == torch.bfloat16 else "fp32"
+
+    smiles = read_molecules(args.data, args.smiles_column, args.subset, args.seed)
+    tokenizer = make_tokenizer(config.model.tokenizer, smiles)
+    encoded = tokenizer.encode_batch(smiles, max_length=config.model.max_length)
+    data = _Encoded(smiles=[smiles[i] for i in encoded.indices], ids=encoded.ids.to(torch.int16),
+                    lengths=encoded.lengths, properties=None, conditions=None)
+    torch.manual_seed(args.seed)
+    model = VAE(config.model, len(tokenizer.vocabulary)).to(device)
+    report: dict = {
+        "config": args.config,
+        "model": {k: (v.value if hasattr(v, "value") else v)
+                  for k, v in config.model.__dict__.items()},
+        "n_params": model.parameter_count(),
+        "vocab_size": len(tokenizer.vocabulary),
+        "molecules": len(data),
+        "mean_tokens": float(data.lengths.float().mean()),
+        "device": str(device),
+        "precision": precision,
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "cpu": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+    }
+    print(json.dumps(report, indent=1), flush=True)
+
+    if not args.skip_train:
+        report["train"] = time_training(model, data, config, device, mm_dtype, args)
+        print(json.dumps({"train": report["train"]}, indent=1), flush=True)
+
+    vae = MolVAE(model, tokenizer, property_stats={}, device=device, precision=precision)
+    if args.checkpoint is not None:
+        vae = MolVAE.load(args.checkpoint, device=device, precision=precision)
+    report["load_average"] = list(os.getloadavg())  # other processes skew timings
+    args.mean_tokens = report["mean_tokens"]
+    report["sample"] = time_sampling(vae, args)
+    report["sample_worst_case"] = time_worst_case(vae, args)
+    print(json.dumps({k: report[k] for k in ("sample", "sample_worst_case")}, indent=1), flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1))
+    print(f"wrote {args.out}")
+
+
+def time_training(model, data, config, device, mm_dtype, args) -> dict:
+    cfg = config.train
+    optimizer = _make_optimizer(model, cfg)
+    generator = torch.Generator(device=device).manual_seed(args.seed)
+    batches = length_bucketed_batches(data.lengths.numpy(), batch_size=cfg.batch_size,
+                                      chunk_batches=cfg.bucket_chunk, seed=args.seed, epoch=0)
+    total = args.warmup + args.train_steps
+    model.train()
+    times, cpu_times, sizes, tokens, losses = [], [], [], [], []
+    for step in range(total):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        ids, lengths, props, conds = data.batch(batches[step % len(batches)], device)
+        parts, *_ = _train_step(model, optimizer, ids, lengths, props, conds, step=step, cfg=cfg,
+                                total_steps=total, device=device, mm_dtype=mm_dtype,
+                                generator=generator)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        elapsed = time.perf_counter() - start
+        if step >= args.warmup:
+            times.append(elapsed)
+            cpu_times.append(time.process_time() - cpu_start)
+            sizes.append(ids.shape[0])
+            tokens.append(int(lengths.sum()))
+        losses.append(float(parts.total.detach()))
+        print(f"  step {step}: {elapsed:.3f} s, {ids.shape[0] / elapsed:.0f} mol/s, "
+              f"loss {losses[-1]:.2f}", flush=True)
+    return {
+        "batch_size": cfg.batch_size,
+        "steps_timed": len(times),
+        "mol_per_s": sum(sizes) / sum(times),
+        "mol_per_cpu_s": sum(sizes) / sum(cpu_times),  # per second of CPU time, all threads
+        "tokens_per_s": sum(tokens) / sum(times),
+        "sec_per_step_median": statistics.median(times),
+        "first_loss": losses[0],
+        "last_loss": losses[-1],
+    }
+
+
+def time_sampling(vae: MolVAE, args) -> dict:
+    vae.sample(min(200, args.sample_n), seed=args.seed, batch_size=args.sample_batch)  # warm-up
+    generator = torch.Generator(device=vae.device).manual_seed(args.seed)
+    z = torch.randn(args.sample_n, vae.latent_dim, generator=generator, device=vae.device)
+    stats = DecodeStats()
+    start, cpu_start = time.perf_counter(), time.process_time()
+    ids = decode_latents(vae.model, z, max_length=vae.config.max_length, greedy=False,
+                         generator=generator, mm_dtype=vae.mm_dtype, batch_size=args.sample_batch,
+                         stats=stats)
+    raw = vae.tokenizer.decode_batch(ids)
+    strings_s = time.perf_counter() - start
+    strings_cpu_s = time.process_time() - cpu_start
+    canonical, valid = vae._canonical([r if r else None for r in raw])
+    total_s = time.perf_counter() - start
+    ended = (ids == END_ID).any(1)
+    # cost is proportional to tokens generated: rescale to the data's own molecule length, what a
+    # trained model generates (a model after a few hundred steps emits shorter strings)
+    per_molecule = float(args.mean_tokens) - 1.0  # every token after <bos>, <eos> included
+    row_steps_per_s = stats.row_steps / strings_s
+    return {
+        "n": args.sample_n,
+        "batch": args.sample_batch,
+        "mol_per_s": args.sample_n / strings_s,
+        "mol_per_cpu_s": args.sample_n / strings_cpu_s,
+        "mol_per_s_with_rdkit_canonical": args.sample_n / total_s,
+        "decoder_steps_max": stats.steps,
+        "mean_generated_tokens": stats.row_steps / args.sample_n,
+        "ended_fraction": float(ended.float().mean()),
+        "validity": float(np.mean(valid)),
+        "row_steps_per_s": row_steps_per_s,
+        "mol_per_s_at_data_length": row_steps_per_s / per_molecule,
+        "mol_per_cpu_s_at_data_length": stats.row_steps / strings_cpu_s / per_molecule,
+    }
+
+
+def time_worst_case(vae: MolVAE, args) -> dict:
+    """Every sequence runs to max_length (<eos> made impossible), like a fixed-length sampler."""
+    n = min(args.sample_n, 2 * args.sample_batch)
+    bias = vae.model.decoder.out.bias
+    saved = bias.detach().clone()
+    with torch.no_grad():
+        bias[END_ID] = -1e4
+    try:
+        generator = torch.Generator(device=vae.device).manual_seed(args.seed)
+        z = torch.randn(n, vae.latent_dim, generator=generator, device=vae.device)
+        start, cpu_start = time.perf_counter(), time.process_time()
+        ids = decode_latents(vae.model, z, max_length=vae.config.max_length, greedy=False,
+                             generator=generator, mm_dtype=vae.mm_dtype,
+                             batch_size=args.sample_batch)
+        vae.tokenizer.decode_batch(ids)
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    finally:
+        with torch.no_grad():
+            bias.copy_(saved)
+    return {"n": n, "batch": args.sample_batch, "steps": vae.config.max_length - 1,
+            "mol_per_s": n / elapsed, "mol_per_cpu_s": n / cpu}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,389 @@
+"""Objectives and oracles: what the optimizer maximizes, and a counted, cached way to ask for it.
+
+An objective is built from a property name (``"qed"``), a weighted sum of registered properties
+(``"qed + 0.3*plogp - 0.5*sa"``) or any callable ``list[str] -> list[float]``, then turned into a
+score to maximize: the value itself, its negative (``minimize=True``) or its closeness to a
+target (``target=t``: ``-|value - t|``). The expression parser is a small tokenizer and grammar,
+never ``eval``: terms are ``[+-] [number *] name`` and anything else is an error that names the
+bad term and lists the valid properties.
+
+An :class:`Oracle` wraps an objective for an optimizer: it canonicalizes, scores each unique
+molecule at most once (cached), counts those calls against an optional budget that is never
+exceeded, records oracle failures (an exception or NaN gives a NaN score and an error message,
+not a crash) and keeps the best-so-far curve against calls used.
+
+>>> objective = make_objective("qed + 0.3*plogp - 0.5*sa")
+>>> [round(v, 3) for v in objective(["CCO"])]
+[-1.178]
+>>> make_objective("logp", target=2.0).score([1.5, 3.0]).tolist()
+[-0.5, -1.0]
+>>> parse_objective("__import__('os')")
+Traceback (most recent call last):
+molvae.errors.MolvaeError: cannot parse objective "__import__('os')": bad term "__import__('os')": ...
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Union
+
+import numpy as np
+import pandas as pd
+
+from molvae.chemistry import canonicalize_many, compute_properties, get_property, list_properties
+from molvae.errors import MolvaeError, UnknownPropertyError
+
+__all__ = [
+    "OracleFn",
+    "Term",
+    "WeightedSum",
+    "Objective",
+    "Oracle",
+    "BudgetExhausted",
+    "parse_objective",
+    "make_objective",
+]
+
+logger = logging.getLogger(__name__)
+
+OracleFn = Callable[[list[str]], Sequence[float]]
+ObjectiveLike = Union[str, OracleFn, "Objective"]
+
+
+class BudgetExhausted(MolvaeError):
+    """Raised by :meth:`Oracle.score` with ``strict=True`` when a molecule would exceed the budget."""
+
+
+# --- the expression parser -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """``weight * name`` in a weighted sum of registered properties."""
+
+    weight: float
+    name: str
+
+
+_TOKEN = re.compile(r"\s*(?:(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+                    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[+\-*]))")
+
+
+def _tokens(text: str) -> list[tuple[str, str, int]]:
+    """(kind, text, position) of each token; anything else is an error quoting it."""
+    out, pos = [], 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        match = _TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            bad_at = pos + len(text[pos:]) - len(text[pos:].lstrip())
+            left = max(text.rfind("+", 0, bad_at), text.rfind("-", 0, bad_at)) + 1
+            right = min([i for i in (text.find("+", bad_at), text.find("-", bad_at)) if i >= 0],
+                        default=len(text))
+            raise MolvaeError(f"cannot parse objective {text!r:.80}: bad term "
+                              f"{text[left:right].strip()!r:.60}: unexpected character "
+                              f"{text[bad_at]!r}; terms are '[+-] [number *] name', e.g. "
+                              f"'qed + 0.3*plogp - 0.5*sa' (valid properties: "
+                              f"{', '.join(list_properties())})")
+        kind = match.lastgroup or ""
+        out.append((kind, match.group(kind), match.start(kind)))
+        pos = match.end()
+    return out
+
+
+def parse_objective(text: str) -> WeightedSum:
+    """Parse ``"[+-] [number *] name (+|- [number *] name)*"`` into a :class:`WeightedSum`.
+
+    Whitespace is free; a name may appear more than once (its weights add up). No Python is
+    evaluated: the only accepted tokens are numbers, property names, ``+``, ``-`` and ``*``.
+
+    >>> parse_objective("qed + 0.3*plogp - 0.5 * sa").terms
+    (Term(weight=1.0, name='qed'), Term(weight=0.3, name='plogp'), Term(weight=-0.5, name='sa'))
+    >>> parse_objective("qed + 2*QED")
+    Traceback (most recent call last):
+    molvae.errors.UnknownPropertyError: objective 'qed + 2*QED': bad term '+ 2*QED': unknown property 'QED' ...
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise MolvaeError(f"empty objective {text!r}; give a property name such as 'qed' or a "
+                          f"sum such as 'qed + 0.3*plogp - 0.5*sa'")
+    tokens = _tokens(text)
+    terms: list[Term] = []
+    i = 0
+    while i < len(tokens):
+        start = i
+        sign = 1.0
+        if tokens[i][0] == "op" and tokens[i][1] in "+-":
+            sign = -1.0 if tokens[i][1] == "-" else 1.0
+            i += 1
+        elif terms:  # between terms an operator is required
+            raise MolvaeError(_bad_term(text, tokens, start, "expected + or - between terms"))
+        weight = 1.0
+        if i < len(tokens) and tokens[i][0] == "number":
+            if i + 1 >= len(tokens) or tokens[i + 1][1] != "*":
+                raise MolvaeError(_bad_term(text, tokens, start,
+                                            "a number must be followed by '*' and a property name"))
+            weight = float(tokens[i][1])
+            i += 2
+        if i >= len(tokens) or tokens[i][0] != "name":
+            raise MolvaeError(_bad_term(text, tokens, start, "expected a property name"))
+        name = tokens[i][1]
+        i += 1
+        try:
+            get_property(name)
+        except UnknownPropertyError as err:
+            raise UnknownPropertyError(f"objective {text!r}: bad term "
+                                       f"{_term_text(text, tokens, start, i)!r}: {err}") from None
+        if not math.isfinite(weight):
+            raise MolvaeError(_bad_term(text, tokens, start, "the weight is not a finite number"))
+        terms.append(Term(sign * weight, name))
+    return WeightedSum(tuple(terms), text.strip())
+
+
+def _term_text(text: str, tokens: list[tuple[str, str, int]], start: int, stop: int) -> str:
+    begin = tokens[start][2] if start < len(tokens) else len(text)
+    end = tokens[stop - 1][2] + len(tokens[stop - 1][1]) if stop > start else len(text)
+    return text[begin:end].strip() or text[begin:].strip()
+
+
+def _bad_term(text: str, tokens: list[tuple[str, str, int]], start: int, why: str) -> str:
+    # the bad term runs up to the next + or - operator
+    stop = start + 1
+    while stop < len(tokens) and not (tokens[stop][0] == "op" and tokens[stop][1] in "+-"):
+        stop += 1
+    bad = _term_text(text, tokens, start, min(stop, len(tokens)))
+    return (f"cannot parse objective {text!r}: bad term {bad!r}: {why}; terms are "
+            f"'[+-] [number *] name', e.g. 'qed + 0.3*plogp - 0.5*sa' (valid properties: "
+            f"{', '.join(list_properties())})")
+
+
+@dataclass(frozen=True)
+class WeightedSum:
+    """``sum(weight * property)`` over registered properties, computed with one parse per molecule.
+
+    Invalid molecules give NaN.
+    """
+
+    terms: tuple[Term, ...]
+    text: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.name for t in self.terms))
+
+    def __call__(self, smiles: Sequence[str]) -> list[float]:
+        table = compute_properties(list(smiles), self.names)
+        total = np.zeros(len(table))
+        for term in self.terms:
+            total = total + term.weight * table[term.name].to_numpy(dtype=np.float64)
+        return total.tolist()
+
+    def __str__(self) -> str:
+        return self.text or " + ".join(f"{t.weight:g}*{t.name}" for t in self.terms)
+
+
+# --- objectives ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A raw value per molecule (``fn``) and how it becomes a score to maximize.
+
+    ``score = value`` by default, ``-value`` with ``minimize``, ``-|value - target|`` with a
+    ``target``. ``properties`` names the registry properties ``fn`` computes (empty for a
+    user's callable).
+    """
+
+    name: str
+    fn: OracleFn
+    minimize: bool = False
+    target: float | None = None
+    properties: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.minimize and self.target is not None:
+            raise MolvaeError("give either minimize or a target value, not both")
+
+    def __call__(self, smiles: Sequence[str]) -> list[float]:
+        """Scores (to maximize) of ``smiles``; NaN for invalid ones."""
+        return self.score(np.asarray(self.fn(list(smiles)), dtype=np.float64)).tolist()
+
+    def score(self, values: np.ndarray | Sequence[float]) -> np.ndarray:
+        """Raw values → scores to maximize (NumPy)."""
+        values = np.asarray(values, dtype=np.float64)
+        if self.target is not None:
+            return -np.abs(values - self.target)
+        return -values if self.minimize else values
+
+    def score_torch(self, values):  # noqa: ANN001, ANN201 - torch is imported by callers
+        """The same transform on a tensor, differentiable (smooth near the target)."""
+        if self.target is not None:
+            return -((values - self.target) ** 2 + 1e-4).sqrt()
+        return -values if self.minimize else values
+
+    @property
+    def description(self) -> str:
+        if self.target is not None:
+            return f"-|{self.name} - {self.target:g}|"
+        return f"-({self.name})" if self.minimize else self.name
+
+
+def make_objective(spec: ObjectiveLike, *, minimize: bool = False,
+                   target: float | None = None, name: str | None = None) -> Objective:
+    """An :class:`Objective` from a property name, an expression, a callable or an Objective.
+
+    >>> make_objective("sa", minimize=True).description
+    '-(sa)'
+    >>> make_objective(lambda smiles: [len(s) for s in smiles], name="length")(["CCO"])
+    [3.0]
+    """
+    if isinstance(spec, Objective):
+        if not minimize and target is None:
+            return spec
+        return Objective(name or spec.name, spec.fn, minimize=minimize, target=target,
+                         properties=spec.properties)
+    if isinstance(spec, str):
+        weighted = parse_objective(spec)
+        if len(weighted.terms) == 1 and weighted.terms[0].weight == 1.0:
+            prop = weighted.terms[0].name
+            return Objective(name or prop, weighted, minimize=minimize, target=target,
+                             properties=(prop,))
+        return Objective(name or str(weighted), weighted, minimize=minimize, target=target,
+                         properties=weighted.names)
+    if callable(spec):
+        label = name or getattr(spec, "__name__", None) or type(spec).__name__
+        if label == "<lambda>":
+            label = "oracle"
+        return Objective(label, spec, minimize=minimize, target=target)
+    raise MolvaeError(f"an objective must be a property name, an expression such as "
+                      f"'qed + 0.3*plogp' or a callable list[str] -> list[float]; got "
+                      f"{type(spec).__name__}")
+
+
+# --- the counted, cached oracle --------------------------------------------------------------
+
+
+@dataclass
+class _Record:
+    score: float
+    value: float
+    error: str | None
+    call: int  # 1-based index of the oracle call that scored it
+
+
+@dataclass
+class Oracle:
+    """Scores molecules with an objective: each unique canonical SMILES once, within a budget.
+
+    ``score(smiles)`` returns one score per input: a cached score, a new one (counted), or NaN
+    for an invalid molecule (not counted: nothing was computed) or one the budget no longer
+    covers (not counted; ``remaining`` is then 0). An objective that raises or returns NaN for a
+    molecule gives a NaN score and an ``error`` message; it counts as a call.
+
+    >>> oracle = Oracle(make_objective("heavy_atoms"), budget=2)
+    >>> oracle.score(["CCO", "OCC", "CCCC", "c1ccccc1"]).tolist()
+    [3.0, 3.0, 4.0, nan]
+    >>> oracle.calls, oracle.remaining
+    (2, 0)
+    """
+
+    objective: Objective
+    budget: int | None = None
+    batch_size: int = 10_000  # large batches let registry properties use every core
+    records: dict[str, _Record] = field(default_factory=dict)
+    calls: int = 0
+    best_curve: list[tuple[int, float]] = field(default_factory=list)  # (calls, best so far)
+
+    def __post_init__(self) -> None:
+        if self.budget is not None and self.budget < 0:
+            raise ValueError(f"budget must be >= 0 or None, got {self.budget}")
+
+    @property
+    def remaining(self) -> int | float:
+        return math.inf if self.budget is None else self.budget - self.calls
+
+    @property
+    def best(self) -> float:
+        return self.best_curve[-1][1] if self.best_curve else math.nan
+
+    def known(self, canonical: str) -> bool:
+        return canonical in self.records
+
+    def score(self, smiles: Sequence[str | None], *, canonical: bool = False) -> np.ndarray:
+        """Scores of ``smiles`` (canonicalized here unless ``canonical``); NaN where none."""
+        keys = list(smiles) if canonical else canonicalize_many(
+            [s if isinstance(s, str) else "" for s in smiles])
+        new = [k for k in dict.fromkeys(k for k in keys if k) if k not in self.records]
+        room = self.remaining
+        if len(new) > room:
+            logger.info("oracle budget: %d of %d new molecules scored, budget %s spent",
+                        int(room), len(new), self.budget)
+            new = new[: int(room)]
+        for start in range(0, len(new), self.batch_size):
+            self._score_new(new[start:start + self.batch_size])
+        return np.array([self.records[k].score if k and k in self.records else np.nan
+                         for k in keys], dtype=np.float64)
+
+    def value_of(self, canonical: str) -> float:
+        rec = self.records.get(canonical)
+        return rec.value if rec else math.nan
+
+    def error_of(self, canonical: str) -> str | None:
+        rec = self.records.get(canonical)
+        return rec.error if rec else None
+
+    def table(self) -> pd.DataFrame:
+        """Every scored molecule: smiles, score, value, error, call (in scoring order)."""
+        return pd.DataFrame({"smiles": list(self.records),
+                             "score": [r.score for r in self.records.values()],
+                             "value": [r.value for r in self.records.values()],
+                             "error": [r.error for r in self.records.values()],
+                             "call": [r.call for r in self.records.values()]})
+
+    def history(self) -> pd.DataFrame:
+        """Best score so far against oracle calls used (one row per improvement, and the end)."""
+        rows = list(self.best_curve)
+        if rows and rows[-1][0] != self.calls:
+            rows.append((self.calls, rows[-1][1]))
+        return pd.DataFrame(rows, columns=["oracle_calls", "best"])
+
+    def _score_new(self, batch: list[str]) -> None:
+        values, errors = self._evaluate(batch)
+        scores = self.objective.score(values)
+        for smiles, value, score, error in zip(batch, values, scores, errors):
+            self.calls += 1
+            if error is None and not math.isfinite(score):
+                error = f"oracle returned {value!r}"
+            self.records[smiles] = _Record(float(score) if error is None else math.nan,
+                                           float(value), error, self.calls)
+            if error is None and (not self.best_curve or score > self.best_curve[-1][1]):
+                self.best_curve.append((self.calls, float(score)))
+
+    def _evaluate(self, batch: list[str]) -> tuple[np.ndarray, list[str | None]]:
+        """Raw values and error messages; a failing batch is retried one molecule at a time."""
+        try:
+            values = self._call(batch)
+            return values, [None] * len(batch)
+        except Exception as batch_err:  # noqa: BLE001 - a user's oracle may raise anything
+            if len(batch) == 1:
+                return np.array([np.nan]), [f"{type(batch_err).__name__}: {batch_err}"[:300]]
+        values = np.full(len(batch), np.nan)
+        errors: list[str | None] = [None] * len(batch)
+        for i, smiles in enumerate(batch):
+            try:
+                values[i] = self._call([smiles])[0]
+            except Exception as err:  # noqa: BLE001 - recorded per molecule, never fatal
+                errors[i] = f"{type(err).__name__}: {err}"[:300]
+        return values, errors
+
+    def _call(self, batch: list[str]) -> np.ndarray:
+        out = self.objective.fn(list(batch))
+        values = np.asarray(list(out), dtype=np.float64).reshape(-1)
+        if values.shape[0] != len(batch):
+            raise MolvaeError(f"the oracle returned {values.shape[0]} values for "
+                              f"{len(batch)} molecules")
+        return values

@@ -1,0 +1,766 @@
+"""Latent-space optimization: gradient ascent on z under a predictor, decoded and truly scored.
+
+:func:`optimize` runs one pass: ``n_starts`` starting points (prior samples, or the encodings of
+given molecules) climb ``score(predictor(z)) − λ‖z‖²/2`` with Adam for ``steps`` steps; every
+``decode_every`` steps all trajectories are decoded in one batch; the decoded strings are
+deduplicated before RDKit parses them; the constraints (heavy-atom cap, kept substructure,
+similarity to the start) filter the molecules; the true objective scores each unique molecule
+once (an :class:`~molvae.objectives.Oracle`: cached, counted, within the budget); the results are
+deduplicated and ranked by the true score.
+
+:func:`optimize_with_oracle` repeats this in rounds against an expensive oracle: fit the predictor
+on everything scored so far, ascend from the best molecules, score the most promising new ones,
+refit, and so on until the budget is spent. Every molecule whose true score is computed counts
+once, the initial population and the predictor's training molecules included.
+
+>>> import molvae as mv                                                         # doctest: +SKIP
+>>> result = mv.optimize(vae, "qed + 0.3*plogp - 0.5*sa", n_starts=512, seed=0)  # doctest: +SKIP
+>>> result.frame.head()          # smiles, score, predicted, start, similarity, step, novel, ...
+>>> result.history               # best true score so far against oracle calls used
+>>> save_grid(result.frame, "top.png", n=12)                                    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
+
+import numpy as np
+import pandas as pd
+import torch
+from rdkit import Chem, DataStructs
+
+from molvae.chemistry import compute_properties, rdkit_quiet
+from molvae.errors import MolvaeError
+from molvae.files import atomic_write, atomic_write_text
+from molvae.objectives import Objective, ObjectiveLike, Oracle, make_objective
+from molvae.predictor import Adam, LatentPredictor, fit_latent_predictor, model_fingerprint
+
+if TYPE_CHECKING:
+    from molvae.vae import MolVAE
+
+__all__ = [
+    "Constraints",
+    "OptimizeResult",
+    "optimize",
+    "optimize_with_oracle",
+    "ascend",
+    "read_starts",
+    "save_grid",
+    "training_smiles",
+]
+
+logger = logging.getLogger(__name__)
+
+StartsLike = Union[Sequence[str], str, os.PathLike, None]
+RESULT_COLUMNS = ("smiles", "score", "predicted", "uncertainty", "value", "start", "start_score",
+                  "improvement", "similarity", "step", "round", "novel", "qed", "sa",
+                  "heavy_atoms", "error")
+
+
+# --- constraints -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """What every reported molecule must satisfy.
+
+    ``max_heavy_atoms`` (None: no cap), ``min_similarity`` (Tanimoto of Morgan radius-2,
+    2048-bit fingerprints to the molecule's own start; None: no bound) and ``substructure``
+    (a SMARTS pattern every molecule must contain; None: none). An invalid SMARTS raises a
+    one-line :class:`MolvaeError`.
+
+    >>> Constraints(substructure="c1ccccc1[N+](=O)[O-]").allows(Chem.MolFromSmiles("Cc1ccccc1"))
+    False
+    >>> Constraints(substructure="C((")
+    Traceback (most recent call last):
+    molvae.errors.MolvaeError: invalid SMARTS substructure 'C((': RDKit cannot parse it; ...
+    """
+
+    max_heavy_atoms: int | None = 38
+    min_similarity: float | None = None
+    substructure: str | None = None
+    pattern: Chem.Mol | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.max_heavy_atoms is not None and self.max_heavy_atoms < 1:
+            raise MolvaeError(f"max_heavy_atoms must be at least 1 (or None), got "
+                              f"{self.max_heavy_atoms}")
+        if self.min_similarity is not None and not 0.0 <= self.min_similarity <= 1.0:
+            raise MolvaeError(f"min_similarity must be in [0, 1], got {self.min_similarity}")
+        if self.substructure is not None:
+            with rdkit_quiet():
+                pattern = Chem.MolFromSmarts(self.substructure) if self.substructure.strip() else None
+            if pattern is None:
+                raise MolvaeError(f"invalid SMARTS substructure {self.substructure!r}: RDKit cannot "
+                                  "parse it; check brackets, ring digits and atom symbols "
+                                  "(e.g. 'c1ccccc1' or '[NX3][CX3](=O)')")
+            object.__setattr__(self, "pattern", pattern)
+
+    def allows(self, mol: Chem.Mol) -> bool:
+        """The checks that do not depend on the start: heavy atoms and substructure."""
+        if self.max_heavy_atoms is not None and mol.GetNumHeavyAtoms() > self.max_heavy_atoms:
+            return False
+        return self.pattern is None or mol.HasSubstructMatch(self.pattern)
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OptimizeResult:
+    """What an optimization found.
+
+    ``frame``: one row per unique molecule meeting the constraints that the oracle scored,
+    ranked by true ``score`` (NaN last); columns ``smiles, score, predicted, uncertainty, value
+    (the objective before minimize/target), start, start_score, improvement, similarity (to the
+    start), step, round, novel, qed, sa, heavy_atoms, error``. ``history``: best true score so far
+    against oracle calls (``oracle_calls, best``). ``candidates``: every (start, molecule) pair
+    that met the constraints, before deduplication (for per-start statistics). ``scored``: every
+    molecule the oracle was asked about, in order (``smiles, score, value, error, call``),
+    including the predictor's training molecules and the initial population.
+    """
+
+    frame: pd.DataFrame
+    history: pd.DataFrame
+    oracle_calls: int
+    budget: int | None
+    objective: str
+    candidates: pd.DataFrame
+    scored: pd.DataFrame
+    predictor: LatentPredictor | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        best = self.frame["score"].iloc[0] if len(self.frame) else math.nan
+        return (f"OptimizeResult({self.objective!r}: {len(self.frame)} molecules, best {best:.4g}, "
+                f"{self.oracle_calls} oracle calls{'' if self.budget is None else f' of {self.budget}'})")
+
+    def top(self, n: int = 10) -> pd.DataFrame:
+        return self.frame.head(n)
+
+    def best_per_start(self) -> pd.DataFrame:
+        """For each start, its best-scoring molecule meeting the constraints (one row per start)."""
+        scored = self.candidates.dropna(subset=["score"])
+        if scored.empty:
+            return scored
+        best = scored.sort_values(["score", "similarity"], ascending=False, kind="stable")
+        return best.drop_duplicates("start_index").sort_values("start_index").reset_index(drop=True)
+
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``frame`` as CSV, atomically."""
+        return atomic_write(path, lambda tmp: self.frame.to_csv(tmp, index=False))
+
+    def save_grid(self, path: str | os.PathLike[str], *, n: int = 12, mols_per_row: int = 4) -> Path:
+        return save_grid(self.frame, path, n=n, mols_per_row=mols_per_row)
+
+
+def save_grid(frame: pd.DataFrame, path: str | os.PathLike[str], *, n: int = 12,
+              mols_per_row: int = 4, sub_img_size: tuple[int, int] = (250, 200),
+              legend: str = "score") -> Path:
+    """Draw the first ``n`` molecules of ``frame`` with their ``legend`` column (PNG or SVG by
+    the file's suffix), written atomically."""
+    from rdkit.Chem import Draw
+
+    path = Path(path)
+    rows = frame.dropna(subset=["smiles"]).head(n)
+    with rdkit_quiet():
+        mols = [Chem.MolFromSmiles(s) for s in rows["smiles"]]
+    keep = [i for i, m in enumerate(mols) if m is not None]
+    mols = [mols[i] for i in keep]
+    values = rows[legend].to_numpy()[keep] if legend in rows else [math.nan] * len(keep)
+    legends = [f"{legend} {v:.3f}" if isinstance(v, (int, float)) and math.isfinite(v) else str(v)
+               for v in values]
+    svg = path.suffix.lower() == ".svg"
+    if path.suffix.lower() not in (".svg", ".png"):
+        raise MolvaeError(f"cannot draw to {path.name!r}: use a .png or .svg file name")
+    image = Draw.MolsToGridImage(mols, molsPerRow=mols_per_row, subImgSize=sub_img_size,
+                                 legends=legends, useSVG=svg)
+    if svg:
+        return atomic_write_text(path, image if isinstance(image, str) else image.data)
+    return atomic_write(path, lambda tmp: image.save(tmp, format="PNG"))
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
+
+def read_starts(starts: StartsLike) -> list[str]:
+    """Start molecules: a list of SMILES, one SMILES, or a file (.smi/.txt: first field of each
+    line; CSV: its SMILES column; SDF)."""
+    if starts is None:
+        return []
+    if isinstance(starts, os.PathLike) or (isinstance(starts, str) and Path(starts).expanduser()
+                                           .is_file()):
+        from molvae.data import read_smiles
+
+        return read_smiles(starts)
+    if isinstance(starts, str):
+        return [starts]
+    return list(starts)
+
+
+def training_smiles(vae: MolVAE) -> set[str] | None:
+    """Canonical SMILES of the dataset the model was trained from (all of it: the training split
+    and the held-out ones), when its checkpoint names it (a dataset name or file whose content
+    fingerprint still matches); else None (a model trained on an in-memory DataFrame)."""
+    meta = getattr(vae, "metadata", {}) or {}
+    data = meta.get("data") or {}
+    run = (meta.get("run_config") or {}).get("data") or {}
+    source = data.get("source")
+    if not source or source == "DataFrame":
+        return None
+    from molvae.data import load_dataset
+    from molvae.errors import DatasetError
+
+    try:
+        dataset = load_dataset(run.get("source", source), properties=(),
+                               smiles_column=run.get("smiles_column"), limit=run.get("limit"),
+                               download=False)
+    except (DatasetError, OSError) as exc:
+        logger.info("novelty not checked: the training data %r cannot be loaded (%s)", source, exc)
+        return None
+    if data.get("fingerprint") and dataset.fingerprint != data["fingerprint"]:
+        logger.info("novelty not checked: %r has changed since the model was trained", source)
+        return None
+    return set(dataset.smiles)
+
+
+def _reference_set(reference: Any, vae: MolVAE) -> set[str] | None:
+    if reference is None:
+        return None
+    if isinstance(reference, str) and reference == "auto":
+        return training_smiles(vae)
+    if isinstance(reference, set):
+        return reference
+    from molvae.chemistry import canonicalize_many
+    from molvae.predictor import _dataset_smiles
+
+    return {s for s in canonicalize_many(_dataset_smiles(reference)) if s}
+
+
+# --- gradient ascent -------------------------------------------------------------------------
+
+
+def ascend(predictor: LatentPredictor, z0: np.ndarray | torch.Tensor, *, objective: Objective,
+           steps: int = 100, lr: float = 0.05, prior_weight: float = 0.1,
+           decode_every: int = 10, exploration: float = 0.0,
+           ) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
+    """Adam on ``z`` maximizing ``score(mean + exploration·std) − prior_weight·‖z‖²/2``.
+
+    Returns ``(snapshot_steps, z, predicted, uncertainty)``: the steps at which a snapshot was
+    taken (0, k, 2k, ..., steps), z at those steps (S, N, d), and the predicted score and
+    ensemble std there (S, N).
+    """
+    if steps < 0 or decode_every < 1:
+        raise MolvaeError(f"steps must be >= 0 and decode_every >= 1; got {steps}, {decode_every}")
+    snapshot_steps = sorted({*range(0, steps + 1, decode_every), steps})
+    z = torch.as_tensor(np.asarray(z0, dtype=np.float32) if not isinstance(z0, torch.Tensor)
+                        else z0.detach().float()).clone().requires_grad_(True)
+    optimizer = Adam([z], lr=lr)
+    saved_z, saved_pred, saved_std = [], [], []
+    for p in predictor.net.parameters():
+        p.requires_grad_(False)
+    try:
+        for step in range(steps + 1):
+            with torch.enable_grad():
+                members = predictor.forward(z)  # (K, N)
+                mean, std = members.mean(0), members.std(0, correction=0)
+                if step in snapshot_steps:
+                    saved_z.append(z.detach().clone())
+                    saved_pred.append(objective.score_torch(mean.detach()))
+                    saved_std.append(std.detach())
+                if step == steps:
+                    break
+                gain = objective.score_torch(mean + exploration * std if exploration else mean)
+                loss = -(gain - 0.5 * prior_weight * (z * z).sum(1)).sum()
+                grads = torch.autograd.grad(loss, [z])
+            optimizer.step(grads)
+    finally:
+        for p in predictor.net.parameters():
+            p.requires_grad_(True)
+    return (snapshot_steps, torch.stack(saved_z).numpy(), torch.stack(saved_pred).numpy(),
+            torch.stack(saved_std).numpy())
+
+
+# --- one session: encode, propose, filter, score ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Molecule:
+    canonical: str
+    heavy_atoms: int
+    allowed: bool  # meets the start-independent constraints (heavy atoms, substructure)
+
+
+_PARALLEL_PARSE_MIN = 6000  # below this many new strings, worker processes cost more than they save
+
+
+def _parse_chunk(raws: Sequence[str], max_heavy_atoms: int | None,
+                 substructure: str | None) -> list[tuple[str, int, bool] | None]:
+    """(canonical SMILES, heavy atoms, meets the constraints) of each string; None if invalid."""
+    constraints = Constraints(max_heavy_atoms, None, substructure)
+    out: list[tuple[str, int, bool] | None] = []
+    with rdkit_quiet():
+        for raw in raws:
+            mol = Chem.MolFromSmiles(raw)
+            if mol is None or mol.GetNumAtoms() == 0:
+                out.append(None)
+            else:
+                out.append((Chem.MolToSmiles(mol), mol.GetNumHeavyAtoms(), constraints.allows(mol)))
+    return out
+
+
+def _parse_many(raws: list[str], constraints: Constraints) -> list[tuple[str, int, bool] | None]:
+    """:func:`_parse_chunk` over all strings, in worker processes when there are many."""
+    n_jobs = min(os.cpu_count() or 1, 8)
+    if len(raws) < _PARALLEL_PARSE_MIN or n_jobs < 2:
+        return _parse_chunk(raws, constraints.max_heavy_atoms, constraints.substructure)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from itertools import repeat
+
+    size = math.ceil(len(raws) / (4 * n_jobs))
+    chunks = [raws[i:i + size] for i in range(0, len(raws), size)]
+    start = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    with ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context(start)) as pool:
+        parts = pool.map(_parse_chunk, chunks, repeat(constraints.max_heavy_atoms),
+                         repeat(constraints.substructure))
+        return [item for part in parts for item in part]
+
+
+class _Session:
+    """State shared by the rounds: the model, objective, oracle, constraints and caches."""
+
+    def __init__(self, vae: MolVAE, objective: Objective, oracle: Oracle, constraints: Constraints,
+                 *, seed: int, decode_batch_size: int) -> None:
+        from molvae.chemistry import _morgan_generator
+
+        self.vae, self.objective, self.oracle, self.constraints = vae, objective, oracle, constraints
+        self.rng = np.random.default_rng(seed)
+        self.seed = seed
+        self.decode_batch_size = decode_batch_size
+        self.fp_generator = _morgan_generator(2, 2048)
+        self.parsed: dict[str, _Molecule | None] = {}  # raw decoded string -> molecule (or None)
+        self.fingerprints: dict[str, Any] = {}  # canonical -> Morgan r2 2048-bit fingerprint
+        self.latents: dict[str, np.ndarray] = {}  # canonical -> encoder mean
+        self.rows: list[pd.DataFrame] = []  # candidates of every round
+        self.timings: dict[str, float] = {"ascent": 0.0, "decode": 0.0, "rdkit": 0.0,
+                                          "oracle": 0.0, "predictor": 0.0, "encode": 0.0,
+                                          "describe": 0.0}
+        self.n_decoded = 0
+
+    # -- molecules
+
+    def inspect(self, raws: Sequence[str | None]) -> None:
+        """Parse each new decoded string once: canonical SMILES, heavy atoms, constraints."""
+        t0 = time.perf_counter()
+        new = [r for r in dict.fromkeys(r for r in raws if r) if r not in self.parsed]
+        for raw, item in zip(new, _parse_many(new, self.constraints)):
+            self.parsed[raw] = None if item is None else _Molecule(*item)
+        self.timings["rdkit"] += time.perf_counter() - t0
+
+    def fingerprint(self, canonical: str | None) -> Any:
+        """Morgan fingerprint of a canonical SMILES (cached); None if it is None or invalid."""
+        if canonical is None:
+            return None
+        fp = self.fingerprints.get(canonical)
+        if fp is None:
+            with rdkit_quiet():
+                mol = Chem.MolFromSmiles(canonical)
+            fp = self.fingerprints[canonical] = (self.fp_generator.GetFingerprint(mol)
+                                                 if mol is not None else None)
+        return fp
+
+    def similarity(self, smiles: str, start: str | None) -> float:
+        a, b = self.fingerprint(smiles), self.fingerprint(start)
+        return math.nan if a is None or b is None else DataStructs.TanimotoSimilarity(a, b)
+
+    def encode(self, smiles: Sequence[str]) -> np.ndarray:
+        """Encoder means of canonical SMILES (cached); NaN rows for those the model cannot encode."""
+        t0 = time.perf_counter()
+        new = [s for s in dict.fromkeys(smiles) if s not in self.latents]
+        if new:
+            z = self.vae.encode(new, on_invalid="nan")
+            self.latents.update(zip(new, z))
+        self.timings["encode"] += time.perf_counter() - t0
+        return np.stack([self.latents[s] for s in smiles]) if smiles else \
+            np.zeros((0, self.vae.latent_dim), np.float32)
+
+    def score(self, smiles: Sequence[str]) -> np.ndarray:
+        t0 = time.perf_counter()
+        out = self.oracle.score(list(smiles), canonical=True)
+        self.timings["oracle"] += time.perf_counter() - t0
+        return out
+
+    def fit(self, *, n_models: int, seed: int) -> LatentPredictor:
+        """Fit the predictor on every molecule scored so far (raw objective values)."""
+        table = self.oracle.table()
+        table = table[np.isfinite(table["value"])]
+        z = self.encode(table["smiles"].tolist())
+        t0 = time.perf_counter()
+        predictor = fit_latent_predictor(z, table["value"].to_numpy(), target=self.objective.name,
+                                         n_models=n_models, seed=seed, valid_fraction=0.1,
+                                         model_fingerprint=model_fingerprint(self.vae))
+        self.timings["predictor"] += time.perf_counter() - t0
+        rep = predictor.report
+        logger.info("predictor on %d scored molecules: held-out R2 %.3f, Spearman %.3f",
+                    rep.n_train + rep.n_valid, rep.r2, rep.spearman)
+        return predictor
+
+    # -- proposals
+
+    def propose(self, predictor: LatentPredictor, z0: np.ndarray,
+                starts: Sequence[str | None] | None, start_indices: np.ndarray, *, steps: int,
+                lr: float, prior_weight: float, decode_every: int, exploration: float,
+                round_index: int) -> pd.DataFrame:
+        """Ascend from ``z0``, decode the snapshots, keep the molecules meeting the constraints.
+
+        One row per (trajectory, molecule): the first snapshot that decoded to it. ``starts``
+        None: each trajectory's start is what its step-0 point decodes to (prior samples).
+        """
+        t0 = time.perf_counter()
+        snap_steps, zs, preds, stds = ascend(predictor, z0, objective=self.objective, steps=steps,
+                                             lr=lr, prior_weight=prior_weight,
+                                             decode_every=decode_every, exploration=exploration)
+        self.timings["ascent"] += time.perf_counter() - t0
+        n_snap, n_traj, dim = zs.shape
+        t0 = time.perf_counter()
+        raws = self.vae.decode_raw(zs.reshape(-1, dim), greedy=True,
+                                   batch_size=self.decode_batch_size)
+        self.timings["decode"] += time.perf_counter() - t0
+        self.n_decoded += len(raws)
+        self.inspect(raws)
+        if starts is None:  # snapshot 0 is z0 itself: greedy decoding gives each start for free
+            start_mols = [self.parsed.get(raw) if raw else None for raw in raws[:n_traj]]
+            starts = [m.canonical if m is not None else None for m in start_mols]
+        bound = self.constraints.min_similarity
+        t0 = time.perf_counter()
+        # trajectory-major order, so the first occurrence per trajectory is its earliest step
+        flat = np.arange(n_snap * n_traj).reshape(n_snap, n_traj).T.reshape(-1)
+        seen: set[tuple[int, str]] = set()
+        rows: dict[str, list[Any]] = {k: [] for k in ("smiles", "predicted", "uncertainty", "step",
+                                                      "trajectory", "similarity")}
+        for index in flat:
+            mol = self.parsed.get(raws[index]) if raws[index] else None
+            if mol is None or not mol.allowed:
+                continue
+            traj = int(index % n_traj)
+            key = (traj, mol.canonical)
+            if key in seen:
+                continue
+            seen.add(key)
+            sim = math.nan  # without a bound, computed later for the reported rows only
+            if bound is not None:
+                sim = self.similarity(mol.canonical, starts[traj])
+                if not sim >= bound:
+                    continue
+            snap = int(index // n_traj)
+            rows["smiles"].append(mol.canonical)
+            rows["predicted"].append(float(preds[snap, traj]))
+            rows["uncertainty"].append(float(stds[snap, traj]))
+            rows["step"].append(snap_steps[snap])
+            rows["trajectory"].append(traj)
+            rows["similarity"].append(sim)
+        self.timings["rdkit"] += time.perf_counter() - t0
+        frame = pd.DataFrame(rows)
+        traj = frame["trajectory"].to_numpy(dtype=int)
+        frame["start_index"] = np.asarray(start_indices, dtype=int)[traj] if len(frame) else []
+        frame["start"] = [starts[t] for t in traj]
+        frame["round"] = round_index
+        return frame.drop(columns="trajectory")
+
+    def score_candidates(self, frame: pd.DataFrame, limit: float) -> None:
+        """Score up to ``limit`` new unique molecules of ``frame``, most promising first."""
+        if frame.empty:
+            return
+        ranked = frame.sort_values("predicted", ascending=False, kind="stable")
+        new = [s for s in dict.fromkeys(ranked["smiles"]) if not self.oracle.known(s)]
+        if math.isfinite(limit):
+            new = new[: max(0, int(limit))]
+        if new:
+            self.score(new)
+
+    # -- the result
+
+    def result(self, *, reference: set[str] | None, predictor: LatentPredictor | None,
+               t_start: float, describe_top: int | None) -> OptimizeResult:
+        candidates = pd.concat(self.rows, ignore_index=True) if self.rows else pd.DataFrame(
+            columns=["smiles", "predicted", "uncertainty", "step", "similarity", "start_index",
+                     "start", "round"])
+        oracle = self.oracle
+        scored_mask = np.array([oracle.known(s) for s in candidates["smiles"]], dtype=bool)
+        candidates = candidates.loc[scored_mask].reset_index(drop=True)
+        candidates["score"] = [oracle.records[s].score for s in candidates["smiles"]]
+        candidates["start_score"] = [oracle.records[s].score if isinstance(s, str)
+                                     and oracle.known(s) else math.nan
+                                     for s in candidates["start"]]
+        candidates["improvement"] = candidates["score"] - candidates["start_score"]
+        # one row per molecule (all its rows share the score): the one closest to its start
+        # (when similarities were needed for a bound), then the earliest step
+        ordered = candidates.assign(_sim=candidates["similarity"].astype(float).fillna(-1.0))
+        ordered = ordered.sort_values(["_sim", "step"], ascending=[False, True], kind="stable")
+        frame = ordered.drop_duplicates("smiles").drop(columns="_sim")
+        frame = frame.sort_values(["score", "predicted"], ascending=False, na_position="last",
+                                  kind="stable").reset_index(drop=True)
+        frame["value"] = [oracle.value_of(s) for s in frame["smiles"]]
+        frame["error"] = [oracle.error_of(s) for s in frame["smiles"]]
+        missing = frame["similarity"].isna().to_numpy()
+        frame.loc[missing, "similarity"] = [
+            self.similarity(s, start if isinstance(start, str) else None)
+            for s, start in zip(frame["smiles"][missing], frame["start"][missing])]
+        frame["novel"] = [s not in reference for s in frame["smiles"]] if reference is not None \
+            else None
+        t0 = time.perf_counter()
+        heavy = {m.canonical: m.heavy_atoms for m in self.parsed.values() if m is not None}
+        frame["heavy_atoms"] = [float(heavy.get(s, math.nan)) for s in frame["smiles"]]
+        n_describe = len(frame) if describe_top is None else min(len(frame), describe_top)
+        props = compute_properties(frame["smiles"][:n_describe].tolist(), ["qed", "sa",
+                                                                           "heavy_atoms"])
+        for name in ("qed", "sa"):
+            frame[name] = np.concatenate([props[name].to_numpy(),
+                                          np.full(len(frame) - n_describe, np.nan)])
+        frame.loc[: n_describe - 1, "heavy_atoms"] = props["heavy_atoms"].to_numpy()
+        if frame["heavy_atoms"].isna().any():  # molecules not decoded here (initial population)
+            gaps = frame["heavy_atoms"].isna().to_numpy()
+            frame.loc[gaps, "heavy_atoms"] = compute_properties(
+                frame["smiles"][gaps].tolist(), ["heavy_atoms"])["heavy_atoms"].to_numpy()
+        self.timings["describe"] += time.perf_counter() - t0
+        columns = [c for c in RESULT_COLUMNS if c in frame] + ["start_index"]
+        self.timings["total"] = time.perf_counter() - t_start
+        return OptimizeResult(frame=frame[columns], history=oracle.history(),
+                              oracle_calls=oracle.calls, budget=oracle.budget,
+                              objective=self.objective.description, candidates=candidates,
+                              scored=oracle.table(), predictor=predictor,
+                              timings={**self.timings, "decoded": float(self.n_decoded)})
+
+
+def _given_starts(session: _Session, starts: StartsLike) -> tuple[np.ndarray, list[str]]:
+    from molvae.chemistry import canonicalize_many
+
+    raw = read_starts(starts)
+    canonical = canonicalize_many(raw)
+    bad = [r for r, c in zip(raw, canonical) if c is None]
+    kept = [c for c in canonical if c is not None]
+    z = session.encode(kept)
+    ok = ~np.isnan(z).any(axis=1)
+    if bad or not ok.all():
+        logger.warning("%d of %d start molecules skipped (invalid SMILES or not encodable by this "
+                       "model), e.g. %r", len(bad) + int((~ok).sum()), len(raw),
+                       (bad or [k for k, good in zip(kept, ok) if not good])[0])
+    if not ok.any():
+        raise MolvaeError(f"none of the {len(raw)} start molecules can be encoded by this model")
+    return z[ok], [k for k, good in zip(kept, ok) if good]
+
+
+def _sample_dataset(dataset: Any, n: int, rng: np.random.Generator) -> list[str]:
+    from molvae.chemistry import canonicalize_many
+    from molvae.predictor import _dataset_smiles
+
+    smiles = _dataset_smiles(dataset if dataset is not None else "zinc")
+    if len(smiles) > n:
+        smiles = [smiles[i] for i in rng.choice(len(smiles), n, replace=False)]
+    return [s for s in canonicalize_many(smiles) if s]
+
+
+def _default_dataset(vae: MolVAE, dataset: Any) -> Any:
+    if dataset is not None:
+        return dataset
+    run = (getattr(vae, "metadata", {}) or {}).get("run_config", {}).get("data", {})
+    source = (getattr(vae, "metadata", {}) or {}).get("data", {}).get("source")
+    if source and source != "DataFrame" and run.get("source"):
+        from molvae.data import load_dataset
+
+        return load_dataset(run["source"], properties=(), limit=run.get("limit"), download=False)
+    return "zinc"
+
+
+# --- the entry points ------------------------------------------------------------------------
+
+
+def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, steps: int = 100,
+             lr: float = 0.05, prior_weight: float = 0.1, starts: StartsLike = None,
+             restarts: int = 1, start_noise: float = 0.1, seed: int = 0,
+             predictor: LatentPredictor | None = None, dataset: Any = None, n_train: int = 2000,
+             n_models: int = 5, budget: int | None = None, min_similarity: float | None = None,
+             max_heavy_atoms: int | None = 38, substructure: str | None = None,
+             minimize: bool = False, target: float | None = None, decode_every: int = 10,
+             exploration: float = 0.0, novelty_reference: Any = "auto",
+             describe_top: int | None = 1000, decode_batch_size: int = 2000) -> OptimizeResult:
+    """Gradient ascent in latent space from ``n_starts`` points; true-scored, ranked results.
+
+    Args:
+        objective: a property name (``"plogp"``), an expression (``"qed + 0.3*plogp - 0.5*sa"``),
+            a callable ``list[str] -> list[float]`` or an :class:`Objective`. ``minimize`` or a
+            ``target`` value (score ``-|x - target|``) change what is maximized.
+        starts: SMILES or a file of them: each is encoded and climbs (``restarts`` times, the
+            extra copies jittered by ``start_noise``); None: ``n_starts`` draws from the prior.
+        predictor: the :class:`LatentPredictor` of the objective's raw value; None fits one on
+            ``n_train`` molecules of ``dataset`` (default: the model's training data when its
+            checkpoint names it, else ZINC250k) scored by the true objective — counted as oracle
+            calls — plus the start molecules.
+        budget: the most true-objective evaluations (unique canonical molecules, each counted
+            once, start molecules and predictor training set included); None: no limit. When
+            the budget cannot cover every proposal, the most promising (by prediction) go first.
+        min_similarity, max_heavy_atoms, substructure: see :class:`Constraints`.
+        decode_every: decode every trajectory at steps 0, k, 2k, ..., ``steps``.
+        novelty_reference: SMILES (or a dataset) to flag ``novel`` against; ``"auto"``: the
+            model's training data when its checkpoint names it (or ``dataset``); None: the
+            ``novel`` column is left empty.
+        describe_top: QED and SA (reporting columns, not oracle calls) are computed for the
+            top this many molecules, NaN below (QED costs more than most objectives); None: all.
+
+    Returns an :class:`OptimizeResult`; ``result.frame`` is the ranked DataFrame.
+    """
+    t_start = time.perf_counter()
+    objective_ = make_objective(objective, minimize=minimize, target=target)
+    constraints = Constraints(max_heavy_atoms, min_similarity, substructure)
+    oracle = Oracle(objective_, budget=budget)
+    session = _Session(vae, objective_, oracle, constraints, seed=seed,
+                       decode_batch_size=decode_batch_size)
+    rng = np.random.default_rng(seed)
+
+    # 1. starting points
+    if starts is not None:
+        z_given, start_smiles = _given_starts(session, starts)
+        session.score(start_smiles)  # counted: improvements are measured against them
+        copies = max(1, restarts)
+        z0 = np.repeat(z_given, copies, axis=0)
+        start_list: list[str] | None = [s for s in start_smiles for _ in range(copies)]
+        start_idx = np.repeat(np.arange(len(start_smiles)), copies)
+        jitter = np.tile(np.arange(copies) > 0, len(start_smiles))
+        z0[jitter] += start_noise * rng.standard_normal((int(jitter.sum()), z0.shape[1]))
+    else:
+        if min_similarity is not None:
+            raise MolvaeError("min_similarity needs start molecules (starts=...): the similarity "
+                              "bound is to each trajectory's own start")
+        generator = torch.Generator().manual_seed(seed)
+        z0 = torch.randn(n_starts, vae.latent_dim, generator=generator).numpy()
+        start_list = None  # each trajectory's start: what its prior draw decodes to
+        start_idx = np.arange(n_starts)
+
+    # 2. the predictor (fitted on a dataset sample scored by the true objective)
+    if predictor is None:
+        n_fit = n_train
+        if budget is not None:
+            n_fit = min(n_train, max(0, oracle.remaining) // 2)
+        if n_fit < 20:
+            raise MolvaeError(f"the budget ({budget}) leaves {n_fit} oracle calls to fit a "
+                              "predictor; raise the budget or pass a fitted predictor")
+        sample = _sample_dataset(_default_dataset(vae, dataset), n_fit, rng)
+        session.score(sample[: int(min(len(sample), oracle.remaining))])
+        predictor = session.fit(n_models=n_models, seed=seed)
+    elif predictor.latent_dim != vae.latent_dim:
+        raise MolvaeError(f"the predictor takes z of dimension {predictor.latent_dim}, this model "
+                          f"has {vae.latent_dim}; fit a predictor for this model")
+
+    # 3. ascend, decode, filter; 4. score (most promising first when the budget is short)
+    frame = session.propose(predictor, z0, start_list, start_idx, steps=steps, lr=lr,
+                            prior_weight=prior_weight, decode_every=decode_every,
+                            exploration=exploration, round_index=1)
+    session.rows.append(frame)
+    session.score_candidates(frame, oracle.remaining)
+    reference = _reference_set(novelty_reference if novelty_reference != "auto" or dataset is None
+                               else dataset, vae)
+    return session.result(reference=reference, predictor=predictor, t_start=t_start,
+                          describe_top=describe_top)
+
+
+def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
+                         rounds: int | None = None, per_round: int = 500, n_starts: int = 256,
+                         initial: Sequence[str] | int = 1000, seed: int = 0, steps: int = 50,
+                         lr: float = 0.05, prior_weight: float = 0.1, decode_every: int = 5,
+                         start_noise: float = 0.1, exploration: float = 0.5, n_models: int = 5,
+                         dataset: Any = None, min_similarity: float | None = None,
+                         max_heavy_atoms: int | None = 38, substructure: str | None = None,
+                         minimize: bool = False, target: float | None = None,
+                         novelty_reference: Any = "auto", describe_top: int | None = 1000,
+                         decode_batch_size: int = 2000) -> OptimizeResult:
+    """Rounds of propose → score → refit against an oracle, never exceeding ``budget`` calls.
+
+    The initial population (``initial`` SMILES, or that many random molecules of ``dataset``) is
+    scored first and counts against the budget. Each round fits the predictor on everything
+    scored so far, ascends from the best-scoring molecules (``n_starts``: half the top ones, half
+    drawn at random from the rest; jittered by ``start_noise``) with an optimistic objective
+    (``mean + exploration·std``), and scores the ``per_round`` most promising new molecules
+    (default rounds: as many as the budget allows). An oracle that raises or returns NaN for a
+    molecule is recorded (NaN score, ``error``), never fatal.
+
+    Each result's ``start`` is the initial-population molecule its lineage began from (a
+    proposal from a molecule found in an earlier round inherits that molecule's start), so
+    ``min_similarity`` keeps every reported molecule close to one of the initial molecules.
+    """
+    t_start = time.perf_counter()
+    if budget < 2:
+        raise MolvaeError(f"budget must be at least 2 oracle calls, got {budget}")
+    objective_ = make_objective(oracle, minimize=minimize, target=target)
+    constraints = Constraints(max_heavy_atoms, min_similarity, substructure)
+    counted = Oracle(objective_, budget=budget)
+    session = _Session(vae, objective_, counted, constraints, seed=seed,
+                       decode_batch_size=decode_batch_size)
+    rng = np.random.default_rng(seed)
+
+    # 1. the initial population, scored and counted
+    if isinstance(initial, int):
+        population = _sample_dataset(_default_dataset(vae, dataset), min(initial, budget // 2), rng)
+    else:
+        from molvae.chemistry import canonicalize_many
+
+        population = [s for s in canonicalize_many(read_starts(initial)) if s]
+    session.score(population)
+    lineage = {s: s for s in population}  # molecule -> the initial molecule it descends from
+    if rounds is None:
+        rounds = max(1, math.ceil(max(0, counted.remaining) / per_round))
+
+    # 2. rounds
+    predictor = None
+    noise = start_noise
+    for round_index in range(1, rounds + 1):
+        if counted.remaining <= 0:
+            break
+        predictor = session.fit(n_models=n_models, seed=seed + round_index)
+        table = counted.table()
+        table = table[np.isfinite(table["score"])].sort_values("score", ascending=False)
+        pool = table["smiles"].tolist()
+        n_top = min(len(pool), max(1, n_starts // 2))
+        rest = pool[n_top:]
+        picked = pool[:n_top] + [rest[i] for i in rng.choice(len(rest), min(len(rest),
+                                                              n_starts - n_top), replace=False)]
+        z_start = session.encode(picked)
+        ok = ~np.isnan(z_start).any(axis=1)
+        picked, z_start = [p for p, good in zip(picked, ok) if good], z_start[ok]
+        if not picked:
+            raise MolvaeError("no scored molecule can be encoded by this model to start from")
+        z0 = z_start + noise * rng.standard_normal(z_start.shape).astype(np.float32)
+        roots = [lineage.get(p, p) for p in picked]
+        frame = session.propose(predictor, z0, roots, np.arange(len(picked)), steps=steps, lr=lr,
+                                prior_weight=prior_weight, decode_every=decode_every,
+                                exploration=exploration, round_index=round_index)
+        session.rows.append(frame)
+        for smiles, root in zip(frame["smiles"], frame["start"]):
+            lineage.setdefault(smiles, root)
+        rounds_left = rounds - round_index + 1
+        before = counted.calls
+        session.score_candidates(frame, math.ceil(counted.remaining / rounds_left))
+        new = counted.calls - before
+        logger.info("round %d: %d proposals, %d new scored, best %.4g, %d/%d calls", round_index,
+                    frame["smiles"].nunique(), new, counted.best, counted.calls, budget)
+        noise = start_noise if new else min(1.0, noise * 2)  # stuck: explore further out
+
+    # the initial population is part of the result too (round 0: each molecule its own start),
+    # where it meets the constraints
+    with rdkit_quiet():
+        kept = [s for s in population if constraints.allows(Chem.MolFromSmiles(s))]
+    initial_rows = pd.DataFrame({"smiles": kept, "predicted": math.nan, "uncertainty": math.nan,
+                                 "step": math.nan, "similarity": 1.0, "start_index": -1,
+                                 "start": kept, "round": 0})
+    session.rows.insert(0, initial_rows)
+    reference = _reference_set(novelty_reference if novelty_reference != "auto" or dataset is None
+                               else dataset, vae)
+    return session.result(reference=reference, predictor=predictor, t_start=t_start,
+                          describe_top=describe_top)

@@ -1,0 +1,416 @@
+"""``MolVAE``: a trained model with its tokenizer — sample, encode, decode, reconstruct.
+
+>>> import molvae as mv
+>>> vae = mv.MolVAE.load("runs/tiny/best")                        # doctest: +SKIP
+>>> vae.sample(5, seed=0).columns.tolist()                        # doctest: +SKIP
+['smiles', 'valid', 'raw']
+>>> z = vae.encode(["CCO", "c1ccccc1O"])                          # doctest: +SKIP
+>>> vae.decode(z)                                                 # doctest: +SKIP
+['CCO', 'Oc1ccccc1']
+
+Batch methods are batched and run in inference mode; every random draw comes from a
+``torch.Generator`` seeded with the ``seed`` argument (never from global state). Returned SMILES
+are RDKit-canonical, ``None`` where the decoded string is not a valid molecule.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor
+
+from molvae.checkpoint import is_checkpoint, load_checkpoint, save_checkpoint
+from molvae.config import ModelConfig, Precision
+from molvae.errors import (
+    CheckpointError,
+    InvalidMoleculeError,
+    MolvaeError,
+    TokenizationError,
+    UnknownPropertyError,
+)
+from molvae.model import VAE, autocast, resolve_device, resolve_precision
+from molvae.sampling import decode_latents
+from molvae.tokenizers import Tokenizer, load_tokenizer
+
+if TYPE_CHECKING:
+    from rdkit import Chem
+
+__all__ = ["MolVAE", "PRETRAINED"]
+
+logger = logging.getLogger(__name__)
+
+#: Names that :meth:`MolVAE.load` resolves to a model shipped with molvae.
+PRETRAINED: dict[str, str] = {"zinc": "ZINC250k, SMILES, configs/zinc.yaml"}
+_PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
+
+Stats = Mapping[str, tuple[float, float]]
+
+
+class MolVAE:
+    """A trained GRU VAE with its tokenizer, normalization stats, device and precision."""
+
+    def __init__(self, model: VAE, tokenizer: Tokenizer, *, property_stats: Stats | None = None,
+                 condition_stats: Stats | None = None, device: str | torch.device = "auto",
+                 precision: Precision | str = Precision.AUTO,
+                 metadata: Mapping[str, Any] | None = None) -> None:
+        config = model.config
+        if len(tokenizer.vocabulary) != model.vocab_size:
+            raise CheckpointError(f"tokenizer has {len(tokenizer.vocabulary)} tokens but the model "
+                                  f"was built for {model.vocab_size}")
+        if tokenizer.kind != config.tokenizer:
+            raise CheckpointError(f"tokenizer kind {tokenizer.kind.value!r} does not match the "
+                                  f"model config's {config.tokenizer.value!r}")
+        self.device = resolve_device(device)
+        self.mm_dtype = resolve_precision(precision, self.device)
+        self.model = model.to(self.device).eval()
+        self.tokenizer = tokenizer
+        self.property_stats = {k: tuple(map(float, v)) for k, v in (property_stats or {}).items()}
+        self.condition_stats = {k: tuple(map(float, v)) for k, v in (condition_stats or {}).items()}
+        for names, stats, what in ((config.property_head, self.property_stats, "property"),
+                                   (config.conditions, self.condition_stats, "condition")):
+            missing = [n for n in names if n not in stats]
+            if missing:
+                raise CheckpointError(f"{what} normalization stats are missing for {missing}")
+        self.metadata = dict(metadata or {})
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def config(self) -> ModelConfig:
+        return self.model.config
+
+    @property
+    def latent_dim(self) -> int:
+        return self.config.latent_dim
+
+    @property
+    def property_names(self) -> tuple[str, ...]:
+        """Properties predicted by the property head (``predict_properties``)."""
+        return self.config.property_head
+
+    @property
+    def condition_names(self) -> tuple[str, ...]:
+        """Properties a conditional model is conditioned on (``sample(conditions=...)``)."""
+        return self.config.conditions
+
+    @property
+    def precision(self) -> str:
+        return "bf16" if self.mm_dtype == torch.bfloat16 else "fp32"
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (f"MolVAE({c.tokenizer.value}, latent {c.latent_dim}, decoder {c.decoder_layers}x"
+                f"{c.decoder_hidden}, vocabulary {len(self.tokenizer.vocabulary)}, "
+                f"device {self.device}, {self.precision})")
+
+    # ------------------------------------------------------------------ persistence
+
+    @classmethod
+    def load(cls, source: str | os.PathLike[str], *, device: str | torch.device = "auto",
+             precision: Precision | str = Precision.AUTO) -> MolVAE:
+        """A model from a checkpoint folder or ``.safetensors`` file, or a shipped name
+        (``"zinc"``). Nothing in the file is executed."""
+        path = Path(source).expanduser()
+        if not path.exists() and str(source) in PRETRAINED:
+            path = _PRETRAINED_DIR / str(source)
+            if not is_checkpoint(path):
+                raise CheckpointError(
+                    f"the pretrained {str(source)!r} model ({PRETRAINED[str(source)]}) is not "
+                    "included in this installation yet; train one with `molvae train zinc` and load "
+                    "its folder, e.g. MolVAE.load('runs/zinc/best')")
+        ckpt = load_checkpoint(path)
+        model = VAE(ckpt.config, vocab_size=len(ckpt.tokenizer.get("vocabulary", {}).get("tokens", [])))
+        try:
+            model.load_state_dict(ckpt.state_dict, strict=True)
+        except RuntimeError as exc:
+            first = str(exc).splitlines()[0]
+            raise CheckpointError(f"weights in {str(path)!r} do not fit the model its config "
+                                  f"describes ({first}); the checkpoint is damaged or was written "
+                                  "by an incompatible molvae version") from exc
+        return cls(model, load_tokenizer(ckpt.tokenizer), property_stats=ckpt.property_stats,
+                   condition_stats=ckpt.condition_stats, device=device, precision=precision,
+                   metadata=ckpt.metadata)
+
+    def save(self, path: str | os.PathLike[str], *, metadata: Mapping[str, Any] | None = None) -> Path:
+        """Write a self-describing checkpoint: a folder, or one file if ``path`` ends in
+        ``.safetensors``. Atomic: a reader never sees half of it."""
+        meta = {k: v for k, v in self.metadata.items()
+                if k not in ("format", "format_version", "molvae_version", "torch_version", "created")}
+        meta.update(metadata or {})
+        return save_checkpoint(path, state_dict=self.model.state_dict(), config=self.config,
+                               tokenizer=self.tokenizer.to_dict(),
+                               property_stats=self.property_stats,
+                               condition_stats=self.condition_stats, metadata=meta)
+
+    # ------------------------------------------------------------------ generation
+
+    def sample(self, n: int, *, temperature: float = 1.0, seed: int | None = None,
+               conditions: Mapping[str, float | Sequence[float]] | None = None,
+               greedy: bool = False, properties: Sequence[str] = (), batch_size: int = 1000,
+               return_frame: bool = True) -> pd.DataFrame | list[str | None]:
+        """``n`` molecules decoded from z ~ N(0, I).
+
+        Returns a DataFrame with ``smiles`` (canonical, ``None`` if invalid), ``valid``, ``raw``
+        (the decoded string) and one column per name in ``properties``; or, with
+        ``return_frame=False``, the list of canonical SMILES. A conditional model takes target
+        values, e.g. ``conditions={"logp": 4.0, "qed": 0.8}``; a condition left out is drawn from
+        a normal fit of its training distribution.
+        """
+        if n < 0:
+            raise ValueError(f"n must not be negative, got {n}")
+        generator = self._generator(seed)
+        z = torch.randn(n, self.latent_dim, generator=generator, device=self.device)
+        cond = self._condition_tensor(conditions, n, generator)
+        raw = self._decode_raw(z, cond, greedy=greedy, temperature=temperature,
+                               generator=generator, batch_size=batch_size)
+        canonical, valid = self._canonical(raw)
+        if not return_frame:
+            return canonical
+        frame = pd.DataFrame({"smiles": canonical, "valid": valid, "raw": raw})
+        if properties:
+            frame = _with_properties(frame, properties)
+        return frame
+
+    def decode(self, z: np.ndarray | Tensor, *, greedy: bool = True, temperature: float = 1.0,
+               seed: int | None = None,
+               conditions: Mapping[str, float | Sequence[float]] | None = None,
+               batch_size: int = 1000) -> list[str | None]:
+        """Canonical SMILES decoded from latent points ``z`` (n, latent_dim); ``None`` where the
+        decoded string is not a valid molecule."""
+        z_t = self._as_latent(z)
+        generator = self._generator(seed)
+        cond = self._condition_tensor(conditions, z_t.shape[0], generator)
+        raw = self._decode_raw(z_t, cond, greedy=greedy, temperature=temperature,
+                               generator=generator, batch_size=batch_size)
+        return self._canonical(raw)[0]
+
+    def decode_raw(self, z: np.ndarray | Tensor, *, greedy: bool = True, temperature: float = 1.0,
+                   seed: int | None = None,
+                   conditions: Mapping[str, float | Sequence[float]] | None = None,
+                   batch_size: int = 1000) -> list[str | None]:
+        """Decoded strings as the tokenizer produces them, without RDKit (``None``: undecodable)."""
+        z_t = self._as_latent(z)
+        generator = self._generator(seed)
+        cond = self._condition_tensor(conditions, z_t.shape[0], generator)
+        return self._decode_raw(z_t, cond, greedy=greedy, temperature=temperature,
+                                generator=generator, batch_size=batch_size)
+
+    # ------------------------------------------------------------------ encoding
+
+    def encode(self, molecules: str | Chem.Mol | Sequence[str | Chem.Mol], *, sample: bool = False,
+               seed: int | None = None,
+               conditions: Mapping[str, float | Sequence[float]] | None = None,
+               on_invalid: Literal["raise", "nan"] = "raise",
+               batch_size: int = 1000) -> np.ndarray:
+        """Latent codes (n, latent_dim): μ, or a draw from q(z|x) with ``sample=True``.
+
+        SMILES strings or RDKit Mols; a single one gives shape (1, latent_dim). An unparsable
+        molecule raises :class:`InvalidMoleculeError`, one the vocabulary cannot write (unknown
+        token, too long) :class:`TokenizationError` — both quoting it; with ``on_invalid="nan"``
+        its row is NaN instead. A conditional model encodes with each molecule's own property
+        values unless ``conditions`` are given.
+        """
+        if on_invalid not in ("raise", "nan"):
+            raise ValueError(f"on_invalid must be 'raise' or 'nan', got {on_invalid!r}")
+        items = [molecules] if isinstance(molecules, str) or not isinstance(molecules, Sequence) \
+            else list(molecules)
+        smiles, bad = self._prepare_inputs(items, on_invalid)
+        kept = [i for i in range(len(items)) if i not in bad]
+        encoded = self.tokenizer.encode_batch([smiles[i] for i in kept],
+                                              max_length=self.config.max_length)
+        for reject in encoded.rejects:
+            index = kept[reject.index]
+            if on_invalid == "raise":
+                raise TokenizationError(f"cannot encode molecule {index} ({_show(items[index])}): "
+                                        f"{reject.reason}")
+            bad[index] = reject.reason
+        kept = [kept[i] for i in encoded.indices]
+        out = np.full((len(items), self.latent_dim), np.nan, dtype=np.float32)
+        if not kept:
+            return out
+        generator = self._generator(seed)
+        if conditions is None and self.condition_names:
+            cond_all = self._own_conditions([smiles[i] for i in kept])
+        else:
+            cond_all = self._condition_tensor(conditions, len(kept), generator)
+        ids, lengths = encoded.ids, encoded.lengths
+        chunks = []
+        with torch.inference_mode(), autocast(self.device, self.mm_dtype):
+            for start in range(0, len(kept), batch_size):
+                sl = slice(start, start + batch_size)
+                cond = cond_all[sl] if cond_all is not None else None
+                mu, logvar = self.model.encode(ids[sl].to(self.device), lengths[sl], cond,
+                                               mm_dtype=self.mm_dtype)
+                mu, logvar = mu.float(), logvar.float()
+                if sample:
+                    eps = torch.randn(mu.shape, generator=generator, device=self.device)
+                    mu = mu + torch.exp(0.5 * logvar) * eps
+                chunks.append(mu.cpu())
+        out[kept] = torch.cat(chunks).numpy()
+        return out
+
+    def reconstruct(self, smiles: Sequence[str], *, greedy: bool = True, sample: bool = False,
+                    seed: int | None = None) -> pd.DataFrame:
+        """Encode then decode: columns ``input``, ``output`` (canonical or None), ``exact``
+        (same canonical molecule). Inputs that cannot be encoded give ``output`` None."""
+        items = [smiles] if isinstance(smiles, str) else list(smiles)
+        z = self.encode(items, sample=sample, seed=seed, on_invalid="nan")
+        ok = ~np.isnan(z).any(axis=1)
+        output: list[str | None] = [None] * len(items)
+        if ok.any():
+            conditions = None
+            if self.condition_names:
+                own = self._own_conditions([_canonical_or_self(items[i]) for i in np.flatnonzero(ok)])
+                conditions = {n: own[:, j].cpu().numpy() * self.condition_stats[n][1]
+                              + self.condition_stats[n][0]
+                              for j, n in enumerate(self.condition_names)}
+            decoded = self.decode(z[ok], greedy=greedy, seed=seed, conditions=conditions)
+            for index, value in zip(np.flatnonzero(ok), decoded):
+                output[index] = value
+        targets, _ = self._canonical([s if isinstance(s, str) else None for s in items])
+        exact = [o is not None and o == t for o, t in zip(output, targets)]
+        return pd.DataFrame({"input": items, "output": output, "exact": exact})
+
+    def predict_properties(self, z: np.ndarray | Tensor) -> pd.DataFrame:
+        """Property-head predictions at latent points ``z``, in the properties' own units."""
+        if not self.property_names:
+            raise MolvaeError("this model has no property head (model.property_head is empty)")
+        z_t = self._as_latent(z)
+        with torch.inference_mode():
+            pred = self.model.property_head(z_t).float().cpu().numpy()
+        columns = {}
+        for j, name in enumerate(self.property_names):
+            mean, std = self.property_stats[name]
+            columns[name] = pred[:, j] * std + mean
+        return pd.DataFrame(columns)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _generator(self, seed: int | None) -> torch.Generator:
+        generator = torch.Generator(device=self.device)
+        generator.manual_seed(int.from_bytes(os.urandom(8), "little") >> 1 if seed is None else seed)
+        return generator
+
+    def _as_latent(self, z: np.ndarray | Tensor) -> Tensor:
+        z_t = torch.as_tensor(np.asarray(z) if not isinstance(z, Tensor) else z, dtype=torch.float32)
+        if z_t.dim() == 1:
+            z_t = z_t.unsqueeze(0)
+        if z_t.dim() != 2 or z_t.shape[1] != self.latent_dim:
+            raise ValueError(f"z must have shape (n, {self.latent_dim}), got {tuple(z_t.shape)}")
+        return z_t.to(self.device)
+
+    def _decode_raw(self, z: Tensor, conditions: Tensor | None, *, greedy: bool,
+                    temperature: float, generator: torch.Generator,
+                    batch_size: int) -> list[str | None]:
+        ids = decode_latents(self.model, z, conditions, max_length=self.config.max_length,
+                             greedy=greedy, temperature=temperature, generator=generator,
+                             mm_dtype=self.mm_dtype, batch_size=batch_size)
+        unfinished = (ids == self.tokenizer.vocabulary.end_id).sum(1) == 0
+        raw = self.tokenizer.decode_batch(ids)
+        return [None if cut else text for text, cut in zip(raw, unfinished.tolist())]
+
+    def _canonical(self, raw: Sequence[str | None]) -> tuple[list[str | None], list[bool]]:
+        try:
+            from molvae.chemistry import canonicalize_many
+        except ImportError:
+            warnings.warn("RDKit is not installed: SMILES are returned as decoded, unchecked",
+                          stacklevel=3)
+            return list(raw), [s is not None for s in raw]
+        present = [i for i, s in enumerate(raw) if s]
+        canonical: list[str | None] = [None] * len(raw)
+        for i, value in zip(present, canonicalize_many([raw[i] for i in present])):
+            canonical[i] = value
+        return canonical, [c is not None for c in canonical]
+
+    def _condition_tensor(self, conditions: Mapping[str, float | Sequence[float]] | None, n: int,
+                          generator: torch.Generator) -> Tensor | None:
+        names = self.condition_names
+        if not names:
+            if conditions:
+                raise UnknownPropertyError(
+                    f"this model is not conditional (model.conditions is empty); train with "
+                    f"`conditions: [{', '.join(conditions)}]` to sample at property targets")
+            return None
+        conditions = dict(conditions or {})
+        unknown = [k for k in conditions if k not in names]
+        if unknown:
+            raise UnknownPropertyError(f"this model is conditioned on {list(names)}, not "
+                                       f"{unknown[0]!r}")
+        columns = []
+        for name in names:
+            if name in conditions:
+                value = torch.as_tensor(np.asarray(conditions[name], dtype=np.float32))
+                if value.dim() == 0:
+                    value = value.expand(n)
+                elif value.shape != (n,):
+                    raise ValueError(f"condition {name!r} needs one value or {n}, got "
+                                     f"{tuple(value.shape)}")
+                mean, std = self.condition_stats[name]
+                columns.append(((value - mean) / std).to(self.device))
+            else:  # standardized values: a standard normal approximates the training marginal
+                columns.append(torch.randn(n, generator=generator, device=self.device))
+        return torch.stack(columns, dim=1)
+
+    def _own_conditions(self, smiles: Sequence[str]) -> Tensor:
+        from molvae.chemistry import compute_properties
+
+        table = compute_properties(list(smiles), list(self.condition_names))
+        columns = []
+        for name in self.condition_names:
+            mean, std = self.condition_stats[name]
+            values = (table[name].to_numpy(dtype=np.float32) - mean) / std
+            columns.append(np.nan_to_num(values, nan=0.0))
+        return torch.as_tensor(np.stack(columns, axis=1), device=self.device)
+
+    def _prepare_inputs(self, items: list[Any], on_invalid: str) -> tuple[list[str], dict[int, str]]:
+        """Canonical SMILES per input (as the model was trained on), and the bad ones."""
+        smiles: list[str] = []
+        bad: dict[int, str] = {}
+        try:
+            from molvae.chemistry import canonicalize
+        except ImportError:  # no RDKit: trust the strings
+            canonicalize = None
+        for index, item in enumerate(items):
+            try:
+                if canonicalize is not None:
+                    smiles.append(canonicalize(item))
+                elif isinstance(item, str):
+                    smiles.append(item)
+                else:
+                    raise InvalidMoleculeError(f"cannot read {_show(item)} without RDKit")
+            except InvalidMoleculeError as exc:
+                if on_invalid == "raise":
+                    raise InvalidMoleculeError(f"cannot encode molecule {index}: {exc}") from exc
+                bad[index] = str(exc)
+                smiles.append("")
+        return smiles, bad
+
+
+def _show(item: Any) -> str:
+    if isinstance(item, str):
+        return repr(item if len(item) <= 80 else item[:77] + "...")
+    return f"<{type(item).__name__}>"
+
+
+def _canonical_or_self(item: Any) -> str:
+    try:
+        from molvae.chemistry import canonicalize
+
+        return canonicalize(item)
+    except (ImportError, InvalidMoleculeError):
+        return item if isinstance(item, str) else ""
+
+
+def _with_properties(frame: pd.DataFrame, properties: Sequence[str]) -> pd.DataFrame:
+    from molvae.chemistry import compute_properties
+
+    table = compute_properties([s if s else "" for s in frame["smiles"]], list(properties))
+    return pd.concat([frame, table.set_index(frame.index)], axis=1)

@@ -1,0 +1,137 @@
+"""Predictors: the latent MLP ensemble (fit, held-out report, save/load beside the model) and the
+graph model on molecules."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from molvae.chemistry import compute_properties
+from molvae.errors import CheckpointError, DatasetError
+from molvae.predictor import (
+    GraphModel,
+    LatentPredictor,
+    fit_graph_model,
+    fit_latent_predictor,
+    fit_predictor,
+    load_predictor,
+    predictor_path,
+    regression_metrics,
+    train_predictor_from_file,
+)
+
+
+@pytest.fixture()
+def model_copy(tiny_checkpoint: Path, tmp_path: Path) -> Path:
+    """A private copy of the tiny checkpoint (predictors are written into it)."""
+    return Path(shutil.copytree(tiny_checkpoint, tmp_path / "model"))
+
+
+def test_predictor_round_trips_through_save_and_load(tiny_vae, zinc_frame: pd.DataFrame,
+                                                     model_copy: Path) -> None:
+    smiles = zinc_frame["smiles"].tolist()[:300]
+    predictor = fit_predictor(tiny_vae, smiles, zinc_frame["logp"][:300], n_models=3, seed=0,
+                              target="logp", steps=100)
+    path = predictor.save(predictor_path(model_copy, "logp"))
+    assert path == model_copy / "predictors" / "logp.safetensors"
+    assert json.loads(path.with_suffix(".json").read_text())["report"]["n_valid"] == 30
+    loaded = load_predictor(model_copy, "logp", vae=tiny_vae)
+    z = tiny_vae.encode(smiles[:50])
+    for a, b in zip(predictor.predict(z), loaded.predict(z)):
+        np.testing.assert_array_equal(a, b)
+    assert loaded.report == predictor.report and loaded.target == "logp"
+    assert loaded.n_models == 3 and loaded.latent_dim == tiny_vae.latent_dim
+    assert not list(model_copy.glob("predictors/*.tmp"))  # atomic: no temporary files left
+
+
+def test_predictor_reports_held_out_r2_and_spearman() -> None:
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((1500, 8)).astype(np.float32)
+    y = np.sin(z[:, 0]) + 0.5 * z[:, 1] ** 2 - z[:, 2]
+    predictor = fit_latent_predictor(z, y, n_models=5, seed=0)
+    report = predictor.report
+    assert report.n_train == 1350 and report.n_valid == 150
+    assert report.r2 > 0.8 and report.spearman > 0.9
+    mean, std = predictor.predict(z[:10])
+    assert mean.shape == std.shape == (10,) and (std > 0).all()
+
+
+def test_nan_labels_are_dropped_and_counted() -> None:
+    rng = np.random.default_rng(1)
+    z = rng.standard_normal((100, 4)).astype(np.float32)
+    y = z[:, 0].astype(float)
+    y[:7] = np.nan
+    assert fit_latent_predictor(z, y, steps=20).report.n_dropped == 7
+
+
+def test_loading_a_predictor_fitted_for_another_model_fails(tiny_vae, model_copy: Path,
+                                                            tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((50, tiny_vae.latent_dim)).astype(np.float32)
+    path = fit_latent_predictor(z, z[:, 0], steps=10, model_fingerprint="0123456789abcdef") \
+        .save(tmp_path / "other.safetensors")
+    with pytest.raises(CheckpointError, match="another model"):
+        LatentPredictor.load(path, vae=tiny_vae)
+    with pytest.raises(CheckpointError, match="no predictor"):
+        load_predictor(model_copy, "pIC50")
+
+
+def test_train_predictor_from_file_saves_beside_the_model(zinc_frame: pd.DataFrame,
+                                                          model_copy: Path, tmp_path: Path) -> None:
+    data = pd.DataFrame({"SMILES": zinc_frame["smiles"][:200],
+                         "pIC50": 5 + zinc_frame["logp"][:200]})
+    data.loc[3, "SMILES"] = "not a molecule"
+    data.loc[4, "pIC50"] = None
+    csv = tmp_path / "labels.csv"
+    data.to_csv(csv, index=False)
+    predictor, report = train_predictor_from_file(model_copy, csv, "pIC50", seed=0)
+    assert report.n_dropped == 2 and report.n_train + report.n_valid == 198
+    assert math.isfinite(report.r2) and math.isfinite(report.spearman)
+    assert (model_copy / "predictors" / "pIC50.safetensors").is_file()
+    assert load_predictor(model_copy, "pIC50").report == report
+    with pytest.raises(DatasetError, match="no column 'pKi'.*SMILES, pIC50"):
+        train_predictor_from_file(model_copy, csv, "pKi")
+
+
+def test_graph_model_learns_a_simple_property(zinc_smiles: list[str], tmp_path: Path) -> None:
+    smiles = zinc_smiles[:360]
+    atoms = compute_properties(smiles, ["heavy_atoms"])["heavy_atoms"].to_numpy()
+    model = fit_graph_model(smiles, atoms, target="heavy_atoms", epochs=30, seed=0)
+    assert model.report.r2 > 0.8 and model.report.n_valid == 36
+    scores = model(["CCO", "not a molecule", smiles[0]])
+    assert math.isnan(scores[1]) and abs(scores[2] - atoms[0]) < 3
+    loaded = GraphModel.load(model.save(tmp_path / "gin.safetensors"))
+    np.testing.assert_allclose(loaded(smiles[:20]), model(smiles[:20]), rtol=1e-6)
+
+
+def test_regression_metrics_are_nan_when_undefined() -> None:
+    assert all(math.isnan(v) for v in regression_metrics(np.ones(1), np.ones(1)).values())
+    assert math.isnan(regression_metrics(np.ones(5), np.arange(5.0))["r2"])
+
+
+def test_docstring_examples_run() -> None:
+    import molvae.predictor
+
+    assert doctest.testmod(molvae.predictor, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def test_graph_model_from_file_is_an_oracle_for_optimize(zinc_frame: pd.DataFrame,
+                                                        tmp_path: Path) -> None:
+    from molvae.objectives import Oracle, make_objective
+    from molvae.predictor import train_graph_model_from_file
+
+    csv = tmp_path / "labels.csv"
+    pd.DataFrame({"smiles": zinc_frame["smiles"][:120], "y": zinc_frame["logp"][:120]}).to_csv(
+        csv, index=False)
+    model, report = train_graph_model_from_file(csv, "y", tmp_path / "gin", epochs=3)
+    assert (tmp_path / "gin.safetensors").is_file() and report.n_train + report.n_valid == 120
+    oracle = Oracle(make_objective(GraphModel.load(tmp_path / "gin.safetensors")))
+    scores = oracle.score(["CCO", "not a molecule"])
+    assert math.isfinite(scores[0]) and math.isnan(scores[1])

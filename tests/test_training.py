@@ -1,0 +1,267 @@
+from __future__ import annotations
+
+import math
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import molvae.training as training
+from molvae.checkpoint import load_checkpoint, load_trainer_state
+from molvae.config import LRSchedule, with_overrides
+from molvae.errors import ConfigError, MolvaeError
+from molvae.training import (
+    kl_weight_cyclical,
+    kl_weight_monotonic,
+    length_bucketed_batches,
+    lr_at,
+    train,
+)
+
+# ----------------------------------------------------------------------------- schedules
+
+
+def test_kl_weight_monotonic_starts_at_zero() -> None:
+    assert kl_weight_monotonic(0, warmup_steps=100, beta=1.0) == 0.0
+
+
+def test_kl_weight_monotonic_reaches_beta_after_warmup() -> None:
+    assert kl_weight_monotonic(50, warmup_steps=100, beta=0.5) == pytest.approx(0.25)
+    assert kl_weight_monotonic(100, warmup_steps=100, beta=0.5) == 0.5
+    assert kl_weight_monotonic(10_000, warmup_steps=100, beta=0.5) == 0.5
+
+
+def test_kl_weight_without_warmup_is_beta_from_the_start() -> None:
+    assert kl_weight_monotonic(0, warmup_steps=0, beta=0.3) == 0.3
+
+
+def test_kl_weight_cyclical_restarts_every_cycle() -> None:
+    weights = [kl_weight_cyclical(s, cycle_steps=10, ratio=0.5, beta=2.0) for s in range(25)]
+    assert weights[0] == weights[10] == weights[20] == 0.0
+    assert weights[5] == weights[9] == weights[15] == 2.0
+    assert weights[2] == pytest.approx(0.8)
+    assert max(weights) == 2.0 and all(w >= 0 for w in weights)
+
+
+def test_lr_warms_up_linearly_then_decays_to_the_floor() -> None:
+    kwargs = dict(base_lr=1.0, warmup_steps=10, total_steps=110, min_lr_ratio=0.1)
+    assert lr_at(0, **kwargs) == pytest.approx(0.1)
+    assert lr_at(9, **kwargs) == pytest.approx(1.0)
+    assert lr_at(60, **kwargs) == pytest.approx(0.55)
+    assert lr_at(110, **kwargs) == pytest.approx(0.1)
+    assert lr_at(500, **kwargs) == pytest.approx(0.1)
+    values = [lr_at(s, **kwargs) for s in range(10, 111)]
+    assert all(a >= b for a, b in zip(values, values[1:]))
+
+
+def test_constant_lr_stays_at_base_after_warmup() -> None:
+    assert lr_at(1000, base_lr=0.5, warmup_steps=10, total_steps=100,
+                 schedule=LRSchedule.CONSTANT) == 0.5
+
+
+# ----------------------------------------------------------------------------- batching
+
+
+def test_bucketed_batches_cover_every_molecule_once() -> None:
+    lengths = np.random.default_rng(0).integers(5, 60, size=1003)
+    batches = length_bucketed_batches(lengths, batch_size=32, chunk_batches=8, seed=0, epoch=0)
+    flat = np.concatenate(batches)
+    assert sorted(flat.tolist()) == list(range(1003))
+    assert max(len(b) for b in batches) == 32
+
+
+def test_bucketed_batches_have_little_padding() -> None:
+    lengths = np.random.default_rng(0).integers(5, 60, size=4096)
+    bucketed = length_bucketed_batches(lengths, batch_size=64, chunk_batches=16, seed=0, epoch=0)
+    random_ = length_bucketed_batches(lengths, batch_size=64, chunk_batches=1, seed=0, epoch=0)
+
+    def padding(batches):
+        return sum(lengths[b].max() * len(b) - lengths[b].sum() for b in batches)
+
+    assert padding(bucketed) < 0.2 * padding(random_)
+
+
+def test_bucketed_batches_depend_only_on_seed_and_epoch() -> None:
+    lengths = np.arange(500) % 37
+    a = length_bucketed_batches(lengths, batch_size=16, chunk_batches=4, seed=1, epoch=2)
+    b = length_bucketed_batches(lengths, batch_size=16, chunk_batches=4, seed=1, epoch=2)
+    c = length_bucketed_batches(lengths, batch_size=16, chunk_batches=4, seed=1, epoch=3)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c))
+
+
+# ----------------------------------------------------------------------------- train
+
+
+def _weights(path: Path) -> dict[str, torch.Tensor]:
+    return load_checkpoint(path).state_dict
+
+
+def _config(tiny_config, tmp_path: Path, name: str, **overrides):
+    base = dict(out=str(tmp_path / name), eval_samples=20, eval_reconstruct=10, log_every=1)
+    return with_overrides(tiny_config, **{**base, **overrides})
+
+
+def test_tiny_training_writes_metrics_and_checkpoints(tiny_run) -> None:
+    out = tiny_run.out_dir
+    assert (out / "best" / "model.safetensors").exists()
+    assert (out / "last" / "trainer_state.pt").exists()
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert set(metrics["kind"]) == {"train", "valid"}
+    valid = metrics[metrics["kind"] == "valid"]
+    assert len(valid) == 1
+    for column in ("val_loss", "val_kl", "active_units", "recon_accuracy", "validity",
+                   "uniqueness", "r2_logp"):
+        assert np.isfinite(valid[column]).all(), column
+    assert metrics.loc[metrics["kind"] == "train", "mol_per_s"].gt(0).all()
+    assert tiny_run.metrics["test_recon_accuracy"] >= 0.0
+    assert tiny_run.steps == metrics["step"].max()
+
+
+def test_training_reduces_the_loss(tiny_config, zinc_frame, tmp_path) -> None:
+    config = _config(tiny_config, tmp_path, "longer", epochs=3, eval_samples=0, eval_reconstruct=0)
+    train(config, dataset=zinc_frame, progress=False)
+    rows = pd.read_csv(Path(config.train.out) / "metrics.csv")
+    loss = rows.loc[rows["kind"] == "train", "reconstruction"].to_numpy()
+    assert loss[-5:].mean() < 0.8 * loss[:5].mean()
+
+
+def test_resume_continues_with_identical_losses(tiny_config, zinc_frame, tmp_path) -> None:
+    straight = _config(tiny_config, tmp_path, "straight", epochs=2)
+    train(straight, dataset=zinc_frame, progress=False)
+    split = _config(tiny_config, tmp_path, "split", epochs=1)
+    train(split, dataset=zinc_frame, progress=False)
+    resumed = with_overrides(split, epochs=2)
+    result = train(resumed, dataset=zinc_frame, progress=False, resume=True)
+    a, b = _weights(Path(straight.train.out) / "last"), _weights(result.last_path)
+    for name in a:
+        assert torch.allclose(a[name], b[name], atol=1e-6, rtol=0), name
+    rows_a = pd.read_csv(Path(straight.train.out) / "metrics.csv")
+    rows_b = pd.read_csv(result.out_dir / "metrics.csv")
+    np.testing.assert_allclose(rows_a["loss"], rows_b["loss"], rtol=1e-6)
+
+
+def test_interrupt_writes_a_resumable_checkpoint_mid_epoch(tiny_config, zinc_frame, tmp_path,
+                                                           monkeypatch) -> None:
+    straight = _config(tiny_config, tmp_path, "straight", epochs=1, eval_samples=0)
+    train(straight, dataset=zinc_frame, progress=False)
+
+    config = _config(tiny_config, tmp_path, "interrupted", epochs=1, eval_samples=0)
+    real_step, calls = training._train_step, []
+
+    def interrupted_step(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(training, "_train_step", interrupted_step)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, dataset=zinc_frame, progress=False)
+    state = load_trainer_state(Path(config.train.out) / "last")
+    assert (state["epoch"], state["batch"], state["step"]) == (0, 3, 3)
+
+    monkeypatch.setattr(training, "_train_step", real_step)
+    result = train(config, dataset=zinc_frame, progress=False, resume=True)
+    a, b = _weights(Path(straight.train.out) / "last"), _weights(result.last_path)
+    assert all(torch.equal(a[name], b[name]) for name in a)
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_config, zinc_frame, tmp_path,
+                                                       monkeypatch) -> None:
+    config = _config(tiny_config, tmp_path, "nan", epochs=1, eval_samples=0)
+    train(config, dataset=zinc_frame, progress=False)
+    last = Path(config.train.out) / "last"
+    before = {p.name: p.read_bytes() for p in last.iterdir()}
+
+    real_loss = training.vae_loss
+
+    def poisoned(*args, **kwargs):
+        parts = real_loss(*args, **kwargs)
+        return type(parts)(**{**parts.__dict__, "total": parts.total * float("nan")})
+
+    monkeypatch.setattr(training, "vae_loss", poisoned)
+    with pytest.raises(MolvaeError, match=r"loss is nan.*last good checkpoint"):
+        train(with_overrides(config, epochs=2), dataset=zinc_frame, progress=False, resume=True)
+    assert {p.name: p.read_bytes() for p in last.iterdir()} == before
+
+
+def test_resume_with_a_different_model_config_is_refused(tiny_run, zinc_frame, tmp_path) -> None:
+    out = tmp_path / "copy"
+    shutil.copytree(tiny_run.out_dir, out)
+    config = with_overrides(load_tiny(tiny_run), out=str(out), latent_dim=4)
+    with pytest.raises(ConfigError, match="latent_dim"):
+        train(config, dataset=zinc_frame, progress=False, resume=True)
+
+
+def load_tiny(tiny_run):
+    from molvae.config import config_from_dict
+
+    import json
+
+    return config_from_dict(json.loads((tiny_run.out_dir / "config.json").read_text()))
+
+
+def test_max_steps_stops_early_and_validates(tiny_config, zinc_frame, tmp_path) -> None:
+    config = _config(tiny_config, tmp_path, "short", epochs=5, max_steps=3, eval_samples=0)
+    result = train(config, dataset=zinc_frame, progress=False)
+    assert result.steps == 3 and len(result.history) == 1
+
+
+def test_conditional_model_trains_and_samples_at_targets(tiny_config, zinc_frame, tmp_path) -> None:
+    config = _config(tiny_config, tmp_path, "cvae", conditions="logp,qed", eval_samples=20)
+    result = train(config, dataset=zinc_frame, progress=False)
+    vae = result.load_best(device="cpu", precision="fp32")
+    assert vae.condition_names == ("logp", "qed")
+    frame = vae.sample(20, seed=0, conditions={"logp": 4.0, "qed": 0.8})
+    assert len(frame) == 20
+    assert vae.encode(["CCO"]).shape == (1, vae.latent_dim)
+    with pytest.raises(Exception, match="conditioned on"):
+        vae.sample(2, conditions={"tpsa": 1.0})
+
+
+def test_selfies_model_trains(tiny_config, zinc_frame, tmp_path) -> None:
+    config = _config(tiny_config, tmp_path, "selfies", tokenizer="selfies", max_length=150)
+    result = train(config, dataset=zinc_frame, progress=False)
+    vae = result.load_best(device="cpu")
+    assert vae.tokenizer.kind.value == "selfies"
+    assert len(vae.sample(10, seed=0)) == 10
+
+
+def test_missing_rdkit_skips_the_chemistry_metrics(tiny_config, zinc_frame, tmp_path,
+                                                   monkeypatch) -> None:
+    import molvae.chemistry  # noqa: F401 - imported before RDKit is hidden
+    import molvae.vae  # noqa: F401
+
+    monkeypatch.setitem(sys.modules, "rdkit", None)
+    config = _config(tiny_config, tmp_path, "nordkit")
+    with pytest.warns(UserWarning, match="RDKit is not installed"):
+        result = train(config, dataset=zinc_frame, progress=False)
+    assert "validity" not in result.metrics and math.isfinite(result.metrics["val_loss"])
+
+
+def test_ctrl_c_finishes_the_step_then_writes_a_resumable_checkpoint(tiny_config, zinc_frame,
+                                                                     tmp_path, monkeypatch) -> None:
+    import os
+    import signal
+
+    config = _config(tiny_config, tmp_path, "sigint", epochs=1, eval_samples=0)
+    real_step, calls = training._train_step, []
+
+    def step_then_ctrl_c(*args, **kwargs):
+        calls.append(1)
+        result = real_step(*args, **kwargs)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGINT)  # as a terminal's Ctrl-C would, mid-epoch
+        return result
+
+    monkeypatch.setattr(training, "_train_step", step_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, dataset=zinc_frame, progress=False)
+    state = load_trainer_state(Path(config.train.out) / "last")
+    assert (state["epoch"], state["batch"], state["step"]) == (0, 3, 3)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
