@@ -36,7 +36,7 @@ TOLERANCE = {"FCD": 0.02}
 DEFAULT_TOLERANCE = 0.01
 
 MOSES_CHILD = r"""
-import collections, json, sys, time
+import collections, json, resource, sys, time
 sys.path.insert(0, sys.argv[1])            # the peers folder, for moses_compat
 import moses_compat  # noqa: F401  (must precede moses)
 import torch
@@ -62,10 +62,14 @@ for name in ["fraction_valid", "remove_invalid", "fraction_unique", "internal_di
 for name in ["FCDMetric", "SNNMetric", "FragMetric", "ScafMetric", "WassersteinMetric"]:
     cls = getattr(MM, name)
     cls.__call__ = timed(name, cls.__call__)
-t0 = time.perf_counter()
+def cpu_s():
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+cpu0, t0 = cpu_s(), time.perf_counter()
 metrics = MM.get_all_metrics(gen, n_jobs=n_jobs, device="cpu")
-wall = time.perf_counter() - t0
-json.dump({"wall_s": wall, "metrics": {k: float(v) for k, v in metrics.items()},
+wall, cpu = time.perf_counter() - t0, cpu_s() - cpu0
+json.dump({"wall_s": wall, "cpu_s": cpu, "metrics": {k: float(v) for k, v in metrics.items()},
            "breakdown_s": dict(times), "torch_threads": torch.get_num_threads(),
            "n_jobs": n_jobs}, open(sys.argv[3], "w"), indent=1)
 """

@@ -29,7 +29,7 @@ from metrics_agreement import (  # noqa: E402
     REPO, SHARED, compare, machine, read_samples, run_moses, test_molecules)
 
 MOLVAE_CHILD = r"""
-import collections, json, sys, time
+import collections, json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 import torch
 import molvae.metrics.evaluation as E
@@ -56,10 +56,14 @@ for module, names in [(E, ["canonicalize_many", "compute_features", "chemnet_act
     for name in names:
         setattr(module, name, timed(name, getattr(module, name)))
 cache = None if sys.argv[6] == "-" else sys.argv[6]
-t0 = time.perf_counter()
+def cpu_s():
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+cpu0, t0 = cpu_s(), time.perf_counter()
 metrics = E.evaluate(gen, "moses", n_jobs=n_jobs, device="cpu", cache_dir=cache)
-wall = time.perf_counter() - t0
-json.dump({"wall_s": wall, "metrics": metrics, "breakdown_s": dict(times),
+wall, cpu = time.perf_counter() - t0, cpu_s() - cpu0
+json.dump({"wall_s": wall, "cpu_s": cpu, "metrics": metrics, "breakdown_s": dict(times),
            "torch_threads": torch.get_num_threads(), "n_jobs": n_jobs},
           open(sys.argv[3], "w"), indent=1)
 """
@@ -116,8 +120,9 @@ def main() -> None:
                           cache_dir=args.cache_dir)
         runs.append({"moses": moses, "molvae": ours, "speedup": moses["wall_s"] / ours["wall_s"],
                      "load_average_before": load_before, "load_average_after": os.getloadavg()})
-        print(f"run {i + 1}: MOSES {moses['wall_s']:.1f} s, molvae {ours['wall_s']:.1f} s, "
-              f"speedup {runs[-1]['speedup']:.2f}x (load {load_before[0]:.1f})", flush=True)
+        print(f"run {i + 1}: MOSES {moses['wall_s']:.1f} s ({moses['cpu_s']:.0f} CPU s), molvae "
+              f"{ours['wall_s']:.1f} s ({ours['cpu_s']:.0f} CPU s), speedup "
+              f"{runs[-1]['speedup']:.2f}x (load average {load_before[0]:.1f})", flush=True)
     best = {name: min(r[name]["wall_s"] for r in runs) for name in ("moses", "molvae")}
     rows = compare(runs[-1]["molvae"]["metrics"], runs[-1]["moses"]["metrics"])
     result = {
@@ -126,6 +131,8 @@ def main() -> None:
         "n": len(molecules), "n_jobs": args.n_jobs, "torch_threads": args.threads,
         "cache_warm_up_s": warm_s, "moses_wall_s": [r["moses"]["wall_s"] for r in runs],
         "molvae_wall_s": [r["molvae"]["wall_s"] for r in runs],
+        "moses_cpu_s": [r["moses"]["cpu_s"] for r in runs],
+        "molvae_cpu_s": [r["molvae"]["cpu_s"] for r in runs],
         "speedup_of_best_times": best["moses"] / best["molvae"],
         "speedups": [r["speedup"] for r in runs],
         "metrics_agree": all(r["agrees"] for r in rows), "runs": runs, "machine": machine(),

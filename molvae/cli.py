@@ -411,9 +411,12 @@ def optimize_command(
     if output is not None:
         result.to_csv(output)
         typer.echo(f"wrote {len(frame)} molecules to {output}")
-    if grid is not None:
+    if grid is not None and len(frame):
         result.save_grid(grid)
         typer.echo(f"drew the top molecules to {grid}")
+    elif grid is not None:
+        typer.secho(f"warning: no molecule met the constraints; {grid} not drawn", err=True,
+                    fg=typer.colors.YELLOW)
 
 
 # ----------------------------------------------------------------------------- evaluate

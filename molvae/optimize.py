@@ -180,6 +180,8 @@ def save_grid(frame: pd.DataFrame, path: str | os.PathLike[str], *, n: int = 12,
     svg = path.suffix.lower() == ".svg"
     if path.suffix.lower() not in (".svg", ".png"):
         raise MolvaeError(f"cannot draw to {path.name!r}: use a .png or .svg file name")
+    if not mols:
+        raise MolvaeError(f"no valid molecule to draw to {path.name!r}; the results are empty")
     image = Draw.MolsToGridImage(mols, molsPerRow=mols_per_row, subImgSize=sub_img_size,
                                  legends=legends, useSVG=svg)
     if svg:

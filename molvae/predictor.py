@@ -424,9 +424,10 @@ def fit_property_predictor(vae: MolVAE, name: str, *, dataset: Any = "zinc", n: 
 
 def _dataset_smiles(dataset: Any) -> list[str]:
     if isinstance(dataset, (str, os.PathLike)):
-        from molvae.data import load_dataset
+        # the rows as written: callers sample from them and canonicalize only their sample
+        from molvae.data import dataset_path, read_smiles
 
-        return load_dataset(dataset, properties=()).smiles
+        return [s for s in read_smiles(dataset_path(dataset)) if s]
     if isinstance(dataset, pd.DataFrame):
         return dataset["smiles"].dropna().astype(str).tolist()
     if hasattr(dataset, "smiles"):
