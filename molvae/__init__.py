@@ -19,8 +19,36 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
+# The notebook API (GUIDE §3), imported on first use so that `import molvae` stays light.
+_LAZY = {
+    "MolVAE": "molvae.vae",
+    "train": "molvae.training",
+    "load_config": "molvae.config",
+    "with_overrides": "molvae.config",
+    "run_config_for": "molvae.config",
+    "load_dataset": "molvae.data",
+    "optimize": "molvae.optimize",
+    "optimize_with_oracle": "molvae.optimize",
+    "fit_predictor": "molvae.predictor",
+    "evaluate": "molvae.metrics",
+    "compute_properties": "molvae.chemistry",
+    "list_properties": "molvae.chemistry",
+}
+
+
+def __getattr__(name: str):  # PEP 562: lazy attributes
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'molvae' has no attribute {name!r}")
+
+
 __all__ = [
     "__version__",
+    *_LAZY,
     "MolvaeError",
     "InvalidMoleculeError",
     "TokenizationError",

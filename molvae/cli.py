@@ -208,7 +208,12 @@ def train_command(
                      latent_dim=latent_dim, smiles_column=smiles_column, limit=limit, seed=seed)
     overrides.update(_parse_assignments(set_, "--set"))
     run_config = run_config_for(source, config=config, **overrides)
-    result = train(run_config, resume=resume, progress=progress, device=device)
+    try:
+        result = train(run_config, resume=resume, progress=progress, device=device)
+    except KeyboardInterrupt:
+        typer.secho(f"interrupted: a resumable checkpoint is in {Path(run_config.train.out) / 'last'}; "
+                    "continue with the same command and --resume", err=True, fg=typer.colors.YELLOW)
+        raise typer.Exit(code=130) from None
     shown = ", ".join(f"{k} {v:.3f}" for k, v in result.metrics.items()
                       if isinstance(v, float) and not k.startswith("test_"))
     typer.echo(f"trained {result.epochs_completed} epochs ({result.steps} steps); best: {shown}")

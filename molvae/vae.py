@@ -31,6 +31,7 @@ from molvae.checkpoint import is_checkpoint, load_checkpoint, save_checkpoint
 from molvae.config import ModelConfig, Precision
 from molvae.errors import (
     CheckpointError,
+    ConfigError,
     InvalidMoleculeError,
     MolvaeError,
     TokenizationError,
@@ -162,7 +163,7 @@ class MolVAE:
         (the decoded string) and one column per name in ``properties``; or, with
         ``return_frame=False``, the list of canonical SMILES. A conditional model takes target
         values, e.g. ``conditions={"logp": 4.0, "qed": 0.8}``; a condition left out is drawn from
-        a normal fit of its training distribution.
+        a normal fit of its training distribution. ``temperature=0`` decodes greedily.
         """
         if n < 0:
             raise ValueError(f"n must not be negative, got {n}")
@@ -310,6 +311,9 @@ class MolVAE:
     def _decode_raw(self, z: Tensor, conditions: Tensor | None, *, greedy: bool,
                     temperature: float, generator: torch.Generator,
                     batch_size: int) -> list[str | None]:
+        if temperature < 0 or temperature != temperature:
+            raise ConfigError(f"temperature must be positive (0 means greedy), got {temperature}")
+        greedy = greedy or temperature == 0
         ids = decode_latents(self.model, z, conditions, max_length=self.config.max_length,
                              greedy=greedy, temperature=temperature, generator=generator,
                              mm_dtype=self.mm_dtype, batch_size=batch_size)

@@ -207,3 +207,4 @@ def test_predictor_train_reports_held_out_r2_and_spearman(tiny_checkpoint, zinc_
                  str(tiny_checkpoint), "--out", str(tmp_path / "pred.safetensors"))
     assert result.exit_code == 0, result.output
     assert "held-out R²" in result.output and "Spearman" in result.output
+

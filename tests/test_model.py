@@ -376,3 +376,13 @@ def test_gpu_training_step() -> None:
                             mm_dtype=torch.bfloat16, generator=torch.Generator(device=device))
     assert torch.isfinite(parts.total)
     assert any(not torch.equal(a, b) for a, b in zip(before, vae.parameters()))
+
+
+def test_temperature_zero_decodes_greedily_and_negative_is_refused(tiny_vae) -> None:
+    from molvae.errors import ConfigError
+
+    zero = tiny_vae.sample(20, seed=4, temperature=0.0)
+    greedy = tiny_vae.sample(20, seed=4, greedy=True)
+    assert zero["raw"].equals(greedy["raw"])
+    with pytest.raises(ConfigError, match="temperature"):
+        tiny_vae.sample(2, temperature=-1.0)
