@@ -15,8 +15,8 @@ once, the initial population and the predictor's training molecules included.
 
 >>> import molvae as mv                                                         # doctest: +SKIP
 >>> result = mv.optimize(vae, "qed + 0.3*plogp - 0.5*sa", n_starts=512, seed=0)  # doctest: +SKIP
->>> result.frame.head()          # smiles, score, predicted, start, similarity, step, novel, ...
->>> result.history               # best true score so far against oracle calls used
+>>> result.frame.head()  # smiles, score, predicted, start, similarity, ...  # doctest: +SKIP
+>>> result.history  # best true score so far against oracle calls used      # doctest: +SKIP
 >>> save_grid(result.frame, "top.png", n=12)                                    # doctest: +SKIP
 """
 
@@ -251,9 +251,12 @@ def _reference_set(reference: Any, vae: MolVAE) -> set[str] | None:
 
 def ascend(predictor: LatentPredictor, z0: np.ndarray | torch.Tensor, *, objective: Objective,
            steps: int = 100, lr: float = 0.05, prior_weight: float = 0.1,
-           decode_every: int = 10, exploration: float = 0.0,
+           decode_every: int = 10, exploration: float = 0.0, max_norm: float | None = None,
            ) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
     """Adam on ``z`` maximizing ``score(mean + exploration·std) − prior_weight·‖z‖²/2``.
+
+    ``max_norm``: after each step, points farther than this from the origin are projected back
+    onto the ball of that radius (a trust region around the prior's typical set).
 
     Returns ``(snapshot_steps, z, predicted, uncertainty)``: the steps at which a snapshot was
     taken (0, k, 2k, ..., steps), z at those steps (S, N, d), and the predicted score and
@@ -283,6 +286,10 @@ def ascend(predictor: LatentPredictor, z0: np.ndarray | torch.Tensor, *, objecti
                 loss = -(gain - 0.5 * prior_weight * (z * z).sum(1)).sum()
                 grads = torch.autograd.grad(loss, [z])
             optimizer.step(grads)
+            if max_norm is not None:
+                with torch.no_grad():
+                    norms = z.norm(dim=1, keepdim=True)
+                    z.mul_(torch.clamp(max_norm / norms.clamp_min(1e-12), max=1.0))
     finally:
         for p in predictor.net.parameters():
             p.requires_grad_(True)

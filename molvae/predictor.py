@@ -29,7 +29,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -244,6 +244,19 @@ class LatentPredictor:
         bad = np.isnan(z).any(axis=1)
         mean[bad], std[bad] = np.nan, np.nan
         return pd.DataFrame({"smiles": list(smiles), "predicted": mean, "uncertainty": std})
+
+    def as_oracle(self, vae: MolVAE) -> Callable[[list[str]], list[float]]:
+        """An objective for ``optimize``: each molecule re-encoded by ``vae`` and predicted.
+
+        For labels no program can compute (an assay value learned with ``molvae predictor
+        train``): the scores are then predictions of the re-encoded molecule, not measurements;
+        a :class:`GraphModel` fitted on the same labels is an independent check.
+        """
+        def oracle(smiles: list[str]) -> list[float]:
+            return self.predict_smiles(vae, smiles)["predicted"].tolist()
+
+        oracle.__name__ = f"predicted_{self.target}"
+        return oracle
 
     # -- persistence
 

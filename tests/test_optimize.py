@@ -236,3 +236,11 @@ def test_optimize_runs_end_to_end_on_the_tiny_model(tiny_vae, zinc_frame: pd.Dat
     looped = optimize_with_oracle(tiny_vae, "qed", budget=80, initial=smiles[:40], per_round=20,
                                   n_starts=8, steps=5, seed=0)
     assert looped.oracle_calls <= 80 and (looped.frame["round"] == 0).sum() >= 1
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    import molvae.optimize
+
+    assert doctest.testmod(molvae.optimize, optionflags=doctest.ELLIPSIS).failed == 0

@@ -48,6 +48,8 @@ def test_predictor_round_trips_through_save_and_load(tiny_vae, zinc_frame: pd.Da
         np.testing.assert_array_equal(a, b)
     assert loaded.report == predictor.report and loaded.target == "logp"
     assert loaded.n_models == 3 and loaded.latent_dim == tiny_vae.latent_dim
+    oracle = loaded.as_oracle(tiny_vae)  # for labels no program computes
+    assert oracle(smiles[:2]) == pytest.approx(loaded.predict(z[:2])[0].tolist(), rel=1e-5)
     assert not list(model_copy.glob("predictors/*.tmp"))  # atomic: no temporary files left
 
 
