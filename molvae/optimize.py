@@ -511,9 +511,10 @@ class _Session:
                                      for s in candidates["start"]]
         candidates["improvement"] = candidates["score"] - candidates["start_score"]
         # one row per molecule (all its rows share the score): the one closest to its start
-        # (when similarities were needed for a bound), then the earliest step
+        # (when similarities were needed for a bound), then the first round and step found
         ordered = candidates.assign(_sim=candidates["similarity"].astype(float).fillna(-1.0))
-        ordered = ordered.sort_values(["_sim", "step"], ascending=[False, True], kind="stable")
+        ordered = ordered.sort_values(["_sim", "round", "step"], ascending=[False, True, True],
+                                      kind="stable")
         frame = ordered.drop_duplicates("smiles").drop(columns="_sim")
         frame = frame.sort_values(["score", "predicted"], ascending=False, na_position="last",
                                   kind="stable").reset_index(drop=True)
@@ -681,7 +682,8 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
 
 
 def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
-                         rounds: int | None = None, per_round: int = 500, n_starts: int = 256,
+                         rounds: int | None = None, per_round: int = 500, patience: int = 5,
+                         n_starts: int = 256,
                          initial: Sequence[str] | int = 1000, seed: int = 0, steps: int = 50,
                          lr: float = 0.05, prior_weight: float = 0.1, decode_every: int = 5,
                          start_noise: float = 0.1, exploration: float = 0.5, n_models: int = 5,
@@ -696,9 +698,12 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     scored first and counts against the budget. Each round fits the predictor on everything
     scored so far, ascends from the best-scoring molecules (``n_starts``: half the top ones, half
     drawn at random from the rest; jittered by ``start_noise``) with an optimistic objective
-    (``mean + exploration·std``), and scores the ``per_round`` most promising new molecules
-    (default rounds: as many as the budget allows). An oracle that raises or returns NaN for a
-    molecule is recorded (NaN score, ``error``), never fatal.
+    (``mean + exploration·std``), and scores up to ``per_round`` of the most promising new
+    molecules. ``rounds`` None: rounds continue until the budget is spent, or until
+    ``patience`` rounds in a row find nothing new (the start jitter doubles after each such
+    round); a number: at most that many rounds, the remaining budget spread evenly over them.
+    An oracle that raises or returns NaN for a molecule is recorded (NaN score, ``error``),
+    never fatal.
 
     Each result's ``start`` is the initial-population molecule its lineage began from (a
     proposal from a molecule found in an earlier round inherits that molecule's start), so
@@ -723,15 +728,15 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
         population = [s for s in canonicalize_many(read_starts(initial)) if s]
     session.score(population)
     lineage = {s: s for s in population}  # molecule -> the initial molecule it descends from
-    if rounds is None:
-        rounds = max(1, math.ceil(max(0, counted.remaining) / per_round))
+    population_index = {s: i for i, s in enumerate(population)}  # its start_index
 
     # 2. rounds
     predictor = None
     noise = start_noise
-    for round_index in range(1, rounds + 1):
-        if counted.remaining <= 0:
-            break
+    stalled = 0
+    round_index = 0
+    while counted.remaining > 0 and stalled < patience and (rounds is None or round_index < rounds):
+        round_index += 1
         predictor = session.fit(n_models=n_models, seed=seed + round_index)
         table = counted.table()
         table = table[np.isfinite(table["score"])].sort_values("score", ascending=False)
@@ -747,18 +752,21 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
             raise MolvaeError("no scored molecule can be encoded by this model to start from")
         z0 = z_start + noise * rng.standard_normal(z_start.shape).astype(np.float32)
         roots = [lineage.get(p, p) for p in picked]
-        frame = session.propose(predictor, z0, roots, np.arange(len(picked)), steps=steps, lr=lr,
+        root_indices = np.array([population_index.get(r, -1) for r in roots])
+        frame = session.propose(predictor, z0, roots, root_indices, steps=steps, lr=lr,
                                 prior_weight=prior_weight, decode_every=decode_every,
                                 exploration=exploration, round_index=round_index)
         session.rows.append(frame)
         for smiles, root in zip(frame["smiles"], frame["start"]):
             lineage.setdefault(smiles, root)
-        rounds_left = rounds - round_index + 1
+        limit = per_round if rounds is None else math.ceil(counted.remaining
+                                                           / (rounds - round_index + 1))
         before = counted.calls
-        session.score_candidates(frame, math.ceil(counted.remaining / rounds_left))
+        session.score_candidates(frame, min(limit, counted.remaining))
         new = counted.calls - before
         logger.info("round %d: %d proposals, %d new scored, best %.4g, %d/%d calls", round_index,
                     frame["smiles"].nunique(), new, counted.best, counted.calls, budget)
+        stalled = 0 if new else stalled + 1
         noise = start_noise if new else min(1.0, noise * 2)  # stuck: explore further out
 
     # the initial population is part of the result too (round 0: each molecule its own start),
@@ -766,7 +774,8 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     with rdkit_quiet():
         kept = [s for s in population if constraints.allows(Chem.MolFromSmiles(s))]
     initial_rows = pd.DataFrame({"smiles": kept, "predicted": math.nan, "uncertainty": math.nan,
-                                 "step": math.nan, "similarity": 1.0, "start_index": -1,
+                                 "step": math.nan, "similarity": 1.0,
+                                 "start_index": [population_index[s] for s in kept],
                                  "start": kept, "round": 0})
     session.rows.insert(0, initial_rows)
     reference = _reference_set(novelty_reference if novelty_reference != "auto" or dataset is None
