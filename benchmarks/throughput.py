@@ -18,6 +18,15 @@ Since the sampler's cost follows the tokens generated, ``mol_per_s_at_data_lengt
 measured rate to molecules as long as the data's (what a trained model generates). CPU-time rates
 (``mol_per_cpu_s``) are given too: wall-clock rates mean little on a machine other processes use.
 Writes a JSON report.
+
+``--peer-moses`` then runs the MOSES VAE (molsets 0.3.1, through
+``../shared/peers/bench_moses_models.py`` in its own virtual environment; ``bash
+../shared/peers/setup.sh`` once) in the same run, on a subset of the same size and seed of the
+same file, with the same number of timed training steps and threads and sampling batch, and
+adds its numbers and the speed ratios to the report::
+
+    python benchmarks/throughput.py --config moses_vae_size --train-steps 40 --threads 2 \
+        --peer-moses --out bench-out/throughput.json
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -51,6 +61,7 @@ from molvae.training import (  # noqa: E402
 from molvae.vae import MolVAE  # noqa: E402
 
 DEFAULT_DATA = Path("/work/shared/data/moses_train.csv.gz")
+PEERS = REPO.parent / "shared" / "peers"
 
 
 def read_molecules(path: Path, column: str | None, subset: int, seed: int) -> list[str]:
@@ -79,6 +90,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-train", action="store_true")
+    parser.add_argument("--peer-moses", action="store_true",
+                        help="also time the MOSES VAE in this run (peers venv required)")
     parser.add_argument("--out", type=Path, default=Path("throughput.json"))
     args = parser.parse_args()
 
@@ -127,9 +140,42 @@ def main() -> None:
     report["sample"] = time_sampling(vae, args)
     report["sample_worst_case"] = time_worst_case(vae, args)
     print(json.dumps({k: report[k] for k in ("sample", "sample_worst_case")}, indent=1), flush=True)
+    if args.peer_moses:
+        report["moses_vae"] = run_moses_vae(args)
+        report["ratios"] = speed_ratios(report)
+        print(json.dumps({"ratios": report["ratios"]}, indent=1), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1))
     print(f"wrote {args.out}")
+
+
+def run_moses_vae(args) -> dict:
+    """The MOSES VAE's own trainer and sampler, timed by the peers' driver, same settings."""
+    outdir = args.out.parent / "moses_vae"
+    command = [sys.executable, str(PEERS / "bench_moses_models.py"), "--model", "vae",
+               "--steps", str(args.warmup + args.train_steps), "--subset", str(args.subset),
+               "--n_samples", str(args.sample_n), "--sample_batches", str(args.sample_batch),
+               "--threads", str(args.threads or torch.get_num_threads()),
+               "--seed", str(args.seed), "--outdir", str(outdir)]
+    print("running", " ".join(command), flush=True)
+    subprocess.run(command, check=True)
+    result = json.loads((outdir / "vae_bench.json").read_text())
+    result["load_average_after"] = list(os.getloadavg())
+    return result
+
+
+def speed_ratios(report: dict) -> dict:
+    moses = report["moses_vae"]
+    sample = moses["sample"][-1]
+    ratios = {"moses_sample_mol_per_s": sample["mols_per_s"],
+              "moses_sample_max_len": sample["max_len"],
+              "sample": report["sample"]["mol_per_s"] / sample["mols_per_s"],
+              "sample_worst_case": report["sample_worst_case"]["mol_per_s"] / sample["mols_per_s"]}
+    if "train" in report:
+        # the MOSES driver's own steady-state figure (first 5 steps dropped, like --warmup here)
+        ratios["moses_train_mol_per_s"] = moses["train"]["mols_per_s_after5"]
+        ratios["train"] = report["train"]["mol_per_s"] / moses["train"]["mols_per_s_after5"]
+    return ratios
 
 
 def time_training(model, data, config, device, mm_dtype, args) -> dict:

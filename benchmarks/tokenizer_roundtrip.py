@@ -21,7 +21,6 @@ import multiprocessing
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 from molvae.data import zinc250k_path
 from rdkit import Chem, rdBase

@@ -36,13 +36,19 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):  # PEP 562: lazy attributes
-    if name in _LAZY:
-        import importlib
+#: submodules reachable as attributes (``mv.plots.latent_map``), also imported on first use
+_SUBMODULES = ("plots", "latent", "scoring", "metrics", "chemistry", "data", "predictor")
 
+
+def __getattr__(name: str):  # PEP 562: lazy attributes
+    import importlib
+
+    if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"molvae.{name}")
     raise AttributeError(f"module 'molvae' has no attribute {name!r}")
 
 
@@ -56,4 +62,5 @@ __all__ = [
     "UnknownPropertyError",
     "ConfigError",
     "CheckpointError",
+    *_SUBMODULES,
 ]

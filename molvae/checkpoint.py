@@ -101,11 +101,14 @@ def save_checkpoint(
     condition_stats: Mapping[str, tuple[float, float]] | None = None,
     metadata: Mapping[str, Any] | None = None,
     trainer_state: Mapping[str, Any] | None = None,
+    extra_files: Mapping[str, bytes] | None = None,
 ) -> Path:
     """Write a checkpoint directory (or a single ``.safetensors`` file) atomically.
 
     ``metadata`` (JSON-able: data fingerprint, metrics, epoch, step, run config, ...) is stored
-    beside the fixed fields. ``trainer_state`` makes the checkpoint resumable (directories only).
+    beside the fixed fields. ``trainer_state`` makes the checkpoint resumable; ``extra_files``
+    (name → content, e.g. the training-set summary) are written into the folder with the rest
+    (both directories only).
     """
     from safetensors.torch import save_file
 
@@ -128,9 +131,9 @@ def save_checkpoint(
         raise CheckpointError(f"checkpoint metadata for {str(path)!r} is not JSON-able: {exc}") from exc
     tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in state_dict.items()}
     if path.suffix == ".safetensors":
-        if trainer_state is not None:
+        if trainer_state is not None or extra_files:
             raise CheckpointError(f"{str(path)!r}: a single-file checkpoint cannot hold the trainer "
-                                  "state; give a directory to write a resumable checkpoint")
+                                  "state or extra files; give a directory instead")
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
@@ -149,6 +152,10 @@ def save_checkpoint(
         (tmp_dir / META_FILE).write_text(text, encoding="utf-8")
         if trainer_state is not None:
             torch.save(dict(trainer_state), tmp_dir / TRAINER_FILE)
+        for name, content in (extra_files or {}).items():
+            if os.sep in name or name in (WEIGHTS_FILE, META_FILE, TRAINER_FILE):
+                raise CheckpointError(f"cannot add {name!r} to a checkpoint: not a plain new name")
+            (tmp_dir / name).write_bytes(content)
         for name in os.listdir(tmp_dir):
             _fsync(tmp_dir / name)
         _swap_in(tmp_dir, path)

@@ -26,7 +26,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -207,10 +207,14 @@ def read_starts(starts: StartsLike) -> list[str]:
     return list(starts)
 
 
-def training_smiles(vae: MolVAE) -> set[str] | None:
-    """Canonical SMILES of the dataset the model was trained from (all of it: the training split
-    and the held-out ones), when its checkpoint names it (a dataset name or file whose content
-    fingerprint still matches); else None (a model trained on an in-memory DataFrame)."""
+def training_smiles(vae: MolVAE) -> Container[str] | None:
+    """The molecules the model was trained from (the training split and the held-out ones), as
+    something that answers ``smiles in it`` for canonical SMILES: the checkpoint's own
+    training-set summary when it has one (:mod:`molvae.training_set`), else the dataset its
+    checkpoint names (a dataset name or file whose content fingerprint still matches), else None
+    (a model trained on an in-memory DataFrame)."""
+    if getattr(vae, "training_set", None) is not None:
+        return vae.training_set
     meta = getattr(vae, "metadata", {}) or {}
     data = meta.get("data") or {}
     run = (meta.get("run_config") or {}).get("data") or {}
@@ -233,7 +237,7 @@ def training_smiles(vae: MolVAE) -> set[str] | None:
     return set(dataset.smiles)
 
 
-def _reference_set(reference: Any, vae: MolVAE) -> set[str] | None:
+def _reference_set(reference: Any, vae: MolVAE) -> Container[str] | None:
     if reference is None:
         return None
     if isinstance(reference, str) and reference == "auto":
@@ -497,7 +501,7 @@ class _Session:
 
     # -- the result
 
-    def result(self, *, reference: set[str] | None, predictor: LatentPredictor | None,
+    def result(self, *, reference: Container[str] | None, predictor: LatentPredictor | None,
                t_start: float, describe_top: int | None) -> OptimizeResult:
         candidates = pd.concat(self.rows, ignore_index=True) if self.rows else pd.DataFrame(
             columns=["smiles", "predicted", "uncertainty", "step", "similarity", "start_index",
@@ -581,6 +585,8 @@ def _sample_dataset(dataset: Any, n: int, rng: np.random.Generator) -> list[str]
 def _default_dataset(vae: MolVAE, dataset: Any) -> Any:
     if dataset is not None:
         return dataset
+    if getattr(vae, "training_set", None) is not None and vae.training_set.sample:
+        return list(vae.training_set.sample)
     run = (getattr(vae, "metadata", {}) or {}).get("run_config", {}).get("data", {})
     source = (getattr(vae, "metadata", {}) or {}).get("data", {}).get("source")
     if source and source != "DataFrame" and run.get("source"):

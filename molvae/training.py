@@ -52,6 +52,7 @@ from molvae.config import (
 from molvae.errors import CheckpointError, ConfigError, DatasetError, MolvaeError
 from molvae.model import VAE, autocast, resolve_device, resolve_precision, vae_loss
 from molvae.tokenizers import Tokenizer, load_tokenizer, make_tokenizer
+from molvae.training_set import TRAINING_SET_FILE, TrainingSet
 
 __all__ = [
     "TrainResult",
@@ -455,6 +456,11 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
     bar = _Progress(progress and dist.main)
     meta_base = {"data": data.info, "run_config": config_to_dict(run_config),
                  "n_train": len(train_set), "n_valid": len(valid_set), "n_test": len(data.splits["test"])}
+    extra_files = {}
+    if dist.main:  # novelty and predictor fitting later need no dataset load
+        summary = TrainingSet.from_smiles(
+            [s for split in data.splits.values() for s in split.smiles], seed=seed)
+        extra_files[TRAINING_SET_FILE] = summary.to_bytes()
 
     def checkpoint(path: Path, metrics: dict[str, float], *, resumable: bool) -> None:
         # gathering the trainer state is collective under DDP: every process calls this for `last`
@@ -464,6 +470,7 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
         save_checkpoint(path, state_dict=model.state_dict(), config=model_cfg,
                         tokenizer=tokenizer.to_dict(), property_stats=property_stats,
                         condition_stats=condition_stats, trainer_state=state,
+                        extra_files=extra_files,
                         metadata={**meta_base, "metrics": metrics, "epoch": position["epoch"],
                                   "step": position["step"]})
 
@@ -695,10 +702,13 @@ def _prepare_data(run_config: RunConfig, dataset: Any, resumed: dict[str, Any] |
         tokenizer = load_tokenizer(ckpt.tokenizer)
         property_stats, condition_stats = ckpt.property_stats, ckpt.condition_stats
     else:
+        logger.info("fitting the %s tokenizer on %d training molecules", model_cfg.tokenizer.value,
+                    len(splits.train))
         tokenizer = make_tokenizer(model_cfg.tokenizer, splits.train["smiles"].tolist())
         property_stats = _stats(splits.train, model_cfg.property_head)
         condition_stats = _stats(splits.train, model_cfg.conditions)
     encoded, rejects = {}, []
+    logger.info("encoding %d molecules (%s)", len(frame), model_cfg.tokenizer.value)
     for name in ("train", "valid", "test"):
         encoded[name], split_rejects = _encode_split(name, getattr(splits, name), tokenizer,
                                                      model_cfg, property_stats, condition_stats)

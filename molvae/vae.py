@@ -37,9 +37,11 @@ from molvae.errors import (
     TokenizationError,
     UnknownPropertyError,
 )
+from molvae.files import atomic_write
 from molvae.model import VAE, autocast, resolve_device, resolve_precision
 from molvae.sampling import decode_latents
 from molvae.tokenizers import Tokenizer, load_tokenizer
+from molvae.training_set import TRAINING_SET_FILE, TrainingSet
 
 if TYPE_CHECKING:
     from rdkit import Chem
@@ -49,8 +51,8 @@ __all__ = ["MolVAE", "PRETRAINED"]
 logger = logging.getLogger(__name__)
 
 #: Names that :meth:`MolVAE.load` resolves to a model shipped with molvae.
-PRETRAINED: dict[str, str] = {"zinc": "ZINC250k, SMILES, configs/zinc.yaml"}
-_PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
+PRETRAINED: dict[str, str] = {"zinc": "ZINC250k, SELFIES, configs/zinc_cpu.yaml; see BENCHMARKS.md"}
+_PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"  # molvae.pretrained
 
 Stats = Mapping[str, tuple[float, float]]
 
@@ -61,7 +63,8 @@ class MolVAE:
     def __init__(self, model: VAE, tokenizer: Tokenizer, *, property_stats: Stats | None = None,
                  condition_stats: Stats | None = None, device: str | torch.device = "auto",
                  precision: Precision | str = Precision.AUTO,
-                 metadata: Mapping[str, Any] | None = None) -> None:
+                 metadata: Mapping[str, Any] | None = None,
+                 training_set: TrainingSet | None = None) -> None:
         config = model.config
         if len(tokenizer.vocabulary) != model.vocab_size:
             raise CheckpointError(f"tokenizer has {len(tokenizer.vocabulary)} tokens but the model "
@@ -81,6 +84,8 @@ class MolVAE:
             if missing:
                 raise CheckpointError(f"{what} normalization stats are missing for {missing}")
         self.metadata = dict(metadata or {})
+        #: hashes and a sample of the training molecules (novelty, predictor fitting), if known
+        self.training_set = training_set
 
     # ------------------------------------------------------------------ properties
 
@@ -138,7 +143,7 @@ class MolVAE:
                                   "by an incompatible molvae version") from exc
         return cls(model, load_tokenizer(ckpt.tokenizer), property_stats=ckpt.property_stats,
                    condition_stats=ckpt.condition_stats, device=device, precision=precision,
-                   metadata=ckpt.metadata)
+                   metadata=ckpt.metadata, training_set=TrainingSet.find(path))
 
     def save(self, path: str | os.PathLike[str], *, metadata: Mapping[str, Any] | None = None) -> Path:
         """Write a self-describing checkpoint: a folder, or one file if ``path`` ends in
@@ -146,10 +151,20 @@ class MolVAE:
         meta = {k: v for k, v in self.metadata.items()
                 if k not in ("format", "format_version", "molvae_version", "torch_version", "created")}
         meta.update(metadata or {})
-        return save_checkpoint(path, state_dict=self.model.state_dict(), config=self.config,
-                               tokenizer=self.tokenizer.to_dict(),
-                               property_stats=self.property_stats,
-                               condition_stats=self.condition_stats, metadata=meta)
+        path = Path(path)
+        single = path.suffix == ".safetensors"
+        extra = {TRAINING_SET_FILE: self.training_set.to_bytes()} \
+            if self.training_set is not None and not single else None
+        written = save_checkpoint(path, state_dict=self.model.state_dict(), config=self.config,
+                                  tokenizer=self.tokenizer.to_dict(),
+                                  property_stats=self.property_stats,
+                                  condition_stats=self.condition_stats, metadata=meta,
+                                  extra_files=extra)
+        if single and self.training_set is not None:
+            content = self.training_set.to_bytes()
+            atomic_write(path.with_suffix(".training_set.npz"),
+                         lambda tmp: Path(tmp).write_bytes(content))
+        return written
 
     # ------------------------------------------------------------------ generation
 
@@ -292,6 +307,33 @@ class MolVAE:
             mean, std = self.property_stats[name]
             columns[name] = pred[:, j] * std + mean
         return pd.DataFrame(columns)
+
+    # ------------------------------------------------------------------ latent space
+
+    def interpolate(self, start: str | Chem.Mol, end: str | Chem.Mol, steps: int = 8, *,
+                    method: Literal["slerp", "linear"] = "slerp", greedy: bool = True,
+                    seed: int | None = 0) -> pd.DataFrame:
+        """Molecules decoded along the path between two molecules' codes
+        (:func:`molvae.latent.interpolate`)."""
+        from molvae.latent import interpolate
+
+        return interpolate(self, start, end, steps, method=method, greedy=greedy, seed=seed)
+
+    def neighbors(self, molecule: str | Chem.Mol, n: int = 50, *, radius: float = 0.5,
+                  max_draws: int | None = None, seed: int | None = 0) -> pd.DataFrame:
+        """Distinct valid molecules decoded near a molecule's code, with their similarity
+        (:func:`molvae.latent.neighbors`)."""
+        from molvae.latent import neighbors
+
+        return neighbors(self, molecule, n, radius=radius, max_draws=max_draws, seed=seed)
+
+    def score(self, molecules: str | Chem.Mol | Sequence[str | Chem.Mol], *, samples: int = 0,
+              seed: int | None = 0) -> pd.DataFrame:
+        """Per-molecule negative ELBO, reconstruction NLL and probability, KL
+        (:func:`molvae.scoring.score_molecules`): high values flag unusual molecules."""
+        from molvae.scoring import score_molecules
+
+        return score_molecules(self, molecules, samples=samples, seed=seed)
 
     # ------------------------------------------------------------------ helpers
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -208,3 +207,57 @@ def test_predictor_train_reports_held_out_r2_and_spearman(tiny_checkpoint, zinc_
     assert result.exit_code == 0, result.output
     assert "held-out R²" in result.output and "Spearman" in result.output
 
+
+
+def test_score_writes_per_molecule_scores_and_reports_bad_rows(tiny_checkpoint, zinc_smiles,
+                                                               tmp_path):
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"smiles": [zinc_smiles[0], "C1CC", zinc_smiles[1]]}).to_csv(src, index=False)
+    out = tmp_path / "scored.csv"
+    result = run("score", str(src), "--model", str(tiny_checkpoint), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "scored 2 of 3" in result.output and "row 2" in result.output
+    table = pd.read_csv(out)
+    assert len(table) == 3 and table["neg_elbo"].isna().tolist() == [False, True, False]
+
+
+def test_interpolate_and_neighbors_print_tables(tiny_checkpoint):
+    result = run("interpolate", "CCO", "c1ccccc1O", "--steps", "4", "--model", str(tiny_checkpoint))
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("t,smiles,valid,similarity_to_start")
+    result = run("neighbors", "CCO", "-n", "3", "--model", str(tiny_checkpoint))
+    assert result.exit_code == 0, result.output
+    assert "neighbours found" in result.output
+
+
+def test_interpolate_with_an_invalid_molecule_is_a_one_line_error(tiny_checkpoint):
+    assert_one_line_error(run("interpolate", "C1CC", "CCO", "--model", str(tiny_checkpoint)),
+                          "C1CC")
+
+
+def test_plot_commands_write_png_and_svg(tiny_checkpoint, tiny_run, zinc_smiles, tmp_path):
+    from PIL import Image
+
+    src = tmp_path / "mols.csv"
+    pd.DataFrame({"smiles": zinc_smiles[:60], "score": range(60)}).to_csv(src, index=False)
+    model = ("--model", str(tiny_checkpoint))
+    commands = {
+        "map.png": ("plot", "latent-map", str(src), *model, "--color", "qed"),
+        "grid.svg": ("plot", "grid", str(src), "--legend", "score", "-n", "6"),
+        "strip.png": ("plot", "interpolation", "CCO", "c1ccccc1O", *model, "--steps", "4"),
+        "curves.svg": ("plot", "training", str(tiny_run.out_dir)),
+        "props.png": ("plot", "properties", str(src), "--reference", "none", "-p", "logp,qed"),
+    }
+    for name, args in commands.items():
+        result = run(*args, "-o", str(tmp_path / name))
+        assert result.exit_code == 0, (name, result.output)
+        if name.endswith(".png"):
+            assert Image.open(tmp_path / name).format == "PNG"
+        else:
+            assert "</svg>" in (tmp_path / name).read_text()
+
+
+def test_plot_to_an_unknown_format_is_a_one_line_error(tmp_path):
+    src = tmp_path / "mols.csv"
+    pd.DataFrame({"smiles": ["CCO"]}).to_csv(src, index=False)
+    assert_one_line_error(run("plot", "grid", str(src), "-o", str(tmp_path / "g.jpg")), ".png or .svg")

@@ -4,7 +4,6 @@ errors say what to do, splits are deterministic."""
 from __future__ import annotations
 
 import gzip
-import os
 from pathlib import Path
 
 import numpy as np

@@ -1,13 +1,8 @@
 """The latent optimizer: constraints hold for every reported molecule, the budget is never exceeded,
 oracle failures are recorded, results are truly scored, ranked and unique.
 
-Most tests run on :class:`LookupVAE`, a stand-in with exactly the interface the optimizer uses
-(``encode``, ``decode_raw``, ``latent_dim``, ``model``, ``metadata``): each molecule of a small
-library sits at a fixed point of a 6-dimensional latent space whose first two axes are its
-standardized logP and heavy-atom count, and z decodes to the nearest one (as a random, non-
-canonical SMILES; a few points decode to invalid strings). Unlike the session's tiny model,
-whose decodes are almost never valid, it yields real molecules, so the rules are tested on
-non-empty results. One test runs the whole pipeline on the tiny trained model.
+Most tests run on :class:`lookup_vae.LookupVAE` (a stand-in whose decodes are real molecules);
+one runs the whole pipeline on the tiny trained model.
 """
 
 from __future__ import annotations
@@ -18,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from rdkit import Chem
 
 from molvae.chemistry import canonicalize, compute_properties, tanimoto
@@ -26,41 +20,7 @@ from molvae.errors import MolvaeError
 from molvae.objectives import make_objective
 from molvae.optimize import Constraints, optimize, optimize_with_oracle, save_grid
 
-
-class LookupVAE:
-    """z → the nearest library molecule; library molecules → their point (see module docstring)."""
-
-    def __init__(self, smiles: list[str], *, dim: int = 6, seed: int = 0) -> None:
-        rng = np.random.default_rng(seed)
-        self.smiles = [canonicalize(s) for s in smiles]
-        table = compute_properties(self.smiles, ["logp", "heavy_atoms"])
-        axes = (table - table.mean()) / table.std()
-        self.points = np.concatenate([axes.to_numpy(), rng.standard_normal((len(smiles), dim - 2))],
-                                     axis=1).astype(np.float32)
-        self.raws = []
-        for i, s in enumerate(self.smiles):  # what each point decodes to, as the decoder writes it
-            mol = Chem.MolFromSmiles(s)
-            self.raws.append("C1CC(" if i % 17 == 5 else Chem.MolToSmiles(mol, doRandom=True))
-        self.index = {s: i for i, s in enumerate(self.smiles)}
-        self.latent_dim = dim
-        self.model = torch.nn.Linear(dim, 1)  # predictors fingerprint the model's weights
-        self.metadata: dict = {}
-        self.decoded = 0
-
-    def encode(self, molecules, *, on_invalid: str = "raise", **_) -> np.ndarray:
-        out = np.full((len(molecules), self.latent_dim), np.nan, dtype=np.float32)
-        for row, s in enumerate(molecules):
-            mol = Chem.MolFromSmiles(s) if isinstance(s, str) else None
-            index = self.index.get(Chem.MolToSmiles(mol)) if mol is not None else None
-            if index is not None:
-                out[row] = self.points[index]
-        return out
-
-    def decode_raw(self, z, *, greedy: bool = True, batch_size: int = 1000, **_) -> list[str]:
-        z = np.asarray(z, dtype=np.float32)
-        self.decoded += len(z)
-        distances = ((z[:, None, :] - self.points[None, :, :]) ** 2).sum(-1)
-        return [self.raws[j] for j in distances.argmin(1)]
+from lookup_vae import LookupVAE
 
 
 @pytest.fixture(scope="module")

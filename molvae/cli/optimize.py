@@ -1,0 +1,100 @@
+"""``molvae optimize`` and ``molvae predictor train``: steering toward properties."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from molvae.cli.app import (
+    MODEL_HELP,
+    _load_model,
+    app,
+    cli_errors,
+)
+from molvae.errors import MolvaeError
+
+
+@app.command("optimize")
+@cli_errors
+def optimize_command(
+    property: Optional[str] = typer.Option(None, "--property", "-p", help="A property to improve "
+                                           "(logp, plogp, qed, sa, mw, ...; see `molvae props --list`)."),
+    objective: Optional[str] = typer.Option(None, "--objective", help="A weighted sum instead, "
+                                            "e.g. \"qed + 0.3*plogp - 0.5*sa\"."),
+    model: str = typer.Option("zinc", "--model", "-m", help=MODEL_HELP),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="CSV of the ranked molecules."),
+    grid: Optional[Path] = typer.Option(None, "--grid", help="Draw the top molecules to a .png or .svg."),
+    minimize: bool = typer.Option(False, "--minimize", help="Lower is better."),
+    target: Optional[float] = typer.Option(None, "--target", help="Get close to this value instead."),
+    n_starts: int = typer.Option(512, "--n-starts", min=1, help="Starting points (prior samples)."),
+    steps: int = typer.Option(100, "--steps", min=1, help="Gradient-ascent steps per start."),
+    start: Optional[List[str]] = typer.Option(None, "--start", help="Start from this molecule "
+                                              "(repeatable) instead of prior samples."),
+    starts: Optional[Path] = typer.Option(None, "--starts", help="Start from the molecules of a file."),
+    min_similarity: Optional[float] = typer.Option(None, "--min-similarity", min=0.0, max=1.0,
+                                                   help="Keep Tanimoto >= this to each start."),
+    max_heavy_atoms: int = typer.Option(38, "--max-heavy-atoms", min=1,
+                                        help="Reject larger molecules (38: the ZINC250k maximum)."),
+    substructure: Optional[str] = typer.Option(None, "--substructure", help="SMARTS every result keeps."),
+    budget: Optional[int] = typer.Option(None, "--budget", min=1, help="At most this many true-score "
+                                         "evaluations (oracle calls), the predictor's training included."),
+    seed: int = typer.Option(0, "--seed"),
+    novelty: bool = typer.Option(True, "--novelty/--no-novelty", help="Flag molecules absent from "
+                                 "the model's training set (the first run canonicalizes that set)."),
+    top: int = typer.Option(10, "--top", min=0, help="How many molecules to print."),
+    device: str = typer.Option("auto", "--device"),
+) -> None:
+    """Steer molecules toward a property by gradient ascent in latent space; RDKit scores them."""
+    from molvae.optimize import optimize
+
+    if (property is None) == (objective is None):
+        raise MolvaeError("give exactly one of --property NAME or --objective \"EXPRESSION\"")
+    if start and starts is not None:
+        raise MolvaeError("give --start SMILES or --starts FILE, not both")
+    vae = _load_model(model, device)
+    result = optimize(vae, property or objective, n_starts=n_starts, steps=steps,
+                      starts=list(start) if start else (str(starts) if starts else None),
+                      min_similarity=min_similarity, max_heavy_atoms=max_heavy_atoms,
+                      substructure=substructure, minimize=minimize, target=target, budget=budget,
+                      seed=seed, **({} if novelty else {"novelty_reference": None}))
+    frame = result.frame
+    columns = [c for c in ("smiles", "score", "predicted", "similarity", "qed", "sa", "heavy_atoms")
+               if c in frame.columns]
+    if top and len(frame):
+        typer.echo(frame[columns].head(top).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    typer.echo(f"{result!r}")
+    if output is not None:
+        result.to_csv(output)
+        typer.echo(f"wrote {len(frame)} molecules to {output}")
+    if grid is not None and len(frame):
+        result.save_grid(grid)
+        typer.echo(f"drew the top molecules to {grid}")
+    elif grid is not None:
+        typer.secho(f"warning: no molecule met the constraints; {grid} not drawn", err=True,
+                    fg=typer.colors.YELLOW)
+
+
+predictor_app = typer.Typer(help="Property predictors on a model's latent space.", no_args_is_help=True)
+app.add_typer(predictor_app, name="predictor")
+
+
+@predictor_app.command("train")
+@cli_errors
+def predictor_train(
+    data: Path = typer.Argument(..., help="CSV with a SMILES column and a label column."),
+    target: str = typer.Option(..., "--target", "-t", help="The label column (or a built-in property)."),
+    model: str = typer.Option(..., "--model", "-m", help="The VAE checkpoint whose latent space to use."),
+    smiles_column: Optional[str] = typer.Option(None, "--smiles-column"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to save (default: beside the model)."),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Fit an ensemble of MLPs on z to a label column; report held-out R² and Spearman."""
+    from molvae.predictor import train_predictor_from_file
+
+    predictor, report = train_predictor_from_file(model, data, target, smiles_column=smiles_column,
+                                                  out=out, seed=seed)
+    typer.echo(f"{target}: trained on {report.n_train}, held out {report.n_valid} "
+               f"({report.n_dropped} rows dropped); held-out R² {report.r2:.3f}, "
+               f"Spearman {report.spearman:.3f}, RMSE {report.rmse:.3g}")

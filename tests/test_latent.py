@@ -1,0 +1,97 @@
+"""Latent-space helpers: slerp keeps typical norms and hits both ends, interpolation paths start
+and end at the inputs' codes, neighbours are distinct valid molecules other than the seed,
+latent arithmetic moves along the attribute direction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from molvae.errors import InvalidMoleculeError
+from molvae.latent import analogy, attribute_vector, interpolate, lerp, neighbors, shift, slerp
+
+from lookup_vae import LookupVAE
+
+
+@pytest.fixture(scope="module")
+def lookup_vae(zinc_frame: pd.DataFrame) -> LookupVAE:
+    return LookupVAE(zinc_frame["smiles"].tolist()[:300], dim=6)
+
+
+def test_slerp_hits_both_ends_and_interpolates_the_norm() -> None:
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(16), 2.0 * rng.standard_normal(16)
+    t = np.linspace(0, 1, 9)
+    path = slerp(a, b, t)
+    assert np.allclose(path[0], a, atol=1e-5) and np.allclose(path[-1], b, atol=1e-5)
+    norms = np.linalg.norm(path, axis=1)
+    assert np.allclose(norms, (1 - t) * np.linalg.norm(a) + t * np.linalg.norm(b), rtol=1e-5)
+    # a straight line between two points of equal norm dips inside the sphere; slerp does not
+    c = b / np.linalg.norm(b) * np.linalg.norm(a)
+    assert np.linalg.norm(lerp(a, c, np.array([0.5]))[0]) < np.linalg.norm(slerp(a, c, np.array([0.5]))[0]) - 1e-3
+
+
+def test_slerp_of_parallel_vectors_falls_back_to_a_line() -> None:
+    a = np.ones(4)
+    path = slerp(a, 3 * a, np.array([0.0, 0.5, 1.0]))
+    assert np.allclose(path, [a, 2 * a, 3 * a])
+
+
+def test_interpolation_starts_and_ends_at_the_inputs(lookup_vae: LookupVAE) -> None:
+    a, b = lookup_vae.smiles[3], lookup_vae.smiles[40]
+    for method in ("slerp", "linear"):
+        frame = interpolate(lookup_vae, a, b, steps=7, method=method)
+        assert frame["t"].tolist() == pytest.approx(np.linspace(0, 1, 7).tolist())
+        assert frame["smiles"].iloc[0] == a and frame["smiles"].iloc[-1] == b
+        assert frame["similarity_to_start"].iloc[0] == 1.0
+        assert frame["similarity_to_end"].iloc[-1] == 1.0
+        assert frame["changed"].iloc[0]
+        assert frame["valid"].tolist() == [s is not None for s in frame["smiles"]]
+
+
+def test_interpolation_rejects_bad_input(lookup_vae: LookupVAE, tiny_vae) -> None:
+    with pytest.raises(ValueError, match="steps"):
+        interpolate(lookup_vae, "CCO", "CCN", steps=1)
+    with pytest.raises(ValueError, match="method"):
+        interpolate(lookup_vae, "CCO", "CCN", method="cubic")
+    with pytest.raises(InvalidMoleculeError, match="C1CC"):
+        tiny_vae.interpolate("C1CC", "CCO")
+
+
+def test_neighbors_are_distinct_valid_and_exclude_the_seed(lookup_vae: LookupVAE) -> None:
+    seed = lookup_vae.smiles[10]
+    frame = neighbors(lookup_vae, seed, n=8, radius=0.8, seed=1)
+    assert 0 < len(frame) <= 8
+    assert frame["smiles"].is_unique and seed not in set(frame["smiles"])
+    assert frame["smiles"].notna().all()
+    assert frame["similarity"].is_monotonic_decreasing
+    assert (frame["count"] >= 1).all() and (frame["distance"] > 0).all()
+    again = neighbors(lookup_vae, seed, n=8, radius=0.8, seed=1)
+    pd.testing.assert_frame_equal(frame, again)  # seeded
+
+
+def test_neighbors_spend_at_most_max_draws(lookup_vae: LookupVAE) -> None:
+    before = lookup_vae.decoded
+    neighbors(lookup_vae, lookup_vae.smiles[0], n=1000, radius=0.3, max_draws=120, batch_size=50)
+    assert lookup_vae.decoded - before == 120
+
+
+def test_attribute_vector_points_from_without_to_with(lookup_vae: LookupVAE) -> None:
+    z = lookup_vae.points
+    order = np.argsort(z[:, 0])  # axis 0 is standardized logP
+    low = [lookup_vae.smiles[i] for i in order[:20]]
+    high = [lookup_vae.smiles[i] for i in order[-20:]]
+    vector = attribute_vector(lookup_vae, with_=high, without=low)
+    assert vector[0] > 2.0  # mostly along the logP axis
+    path = shift(lookup_vae, low[0], vector, scales=[0.0, 1.0])
+    assert path["smiles"].iloc[0] == low[0]
+    moved = lookup_vae.encode([path["smiles"].iloc[1]])[0]
+    assert moved[0] > z[order[0], 0] + 1.0
+    with pytest.raises(ValueError, match="values"):
+        shift(lookup_vae, low[0], vector[:3])
+
+
+def test_analogy_decodes_c_plus_b_minus_a(lookup_vae: LookupVAE) -> None:
+    a, b = lookup_vae.smiles[1], lookup_vae.smiles[2]
+    assert analogy(lookup_vae, a, b, a) == b  # a : b :: a : b
