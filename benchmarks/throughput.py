@@ -52,12 +52,8 @@ from molvae.config import load_config, with_overrides  # noqa: E402
 from molvae.model import VAE, END_ID, resolve_device, resolve_precision  # noqa: E402
 from molvae.sampling import DecodeStats, decode_latents  # noqa: E402
 from molvae.tokenizers import make_tokenizer  # noqa: E402
-from molvae.training import (  # noqa: E402
-    _Encoded,
-    _make_optimizer,
-    _train_step,
-    length_bucketed_batches,
-)
+from molvae.training import _make_optimizer, _train_step  # noqa: E402
+from molvae.training_data import Encoded, length_bucketed_batches  # noqa: E402
 from molvae.vae import MolVAE  # noqa: E402
 
 DEFAULT_DATA = Path("/work/shared/data/moses_train.csv.gz")
@@ -107,7 +103,7 @@ def main() -> None:
     smiles = read_molecules(args.data, args.smiles_column, args.subset, args.seed)
     tokenizer = make_tokenizer(config.model.tokenizer, smiles)
     encoded = tokenizer.encode_batch(smiles, max_length=config.model.max_length)
-    data = _Encoded(smiles=[smiles[i] for i in encoded.indices], ids=encoded.ids.to(torch.int16),
+    data = Encoded(smiles=[smiles[i] for i in encoded.indices], ids=encoded.ids.to(torch.int16),
                     lengths=encoded.lengths, properties=None, conditions=None)
     torch.manual_seed(args.seed)
     model = VAE(config.model, len(tokenizer.vocabulary)).to(device)

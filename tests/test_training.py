@@ -12,87 +12,9 @@ import torch
 
 import molvae.training as training
 from molvae.checkpoint import load_checkpoint, load_trainer_state
-from molvae.config import LRSchedule, with_overrides
+from molvae.config import with_overrides
 from molvae.errors import ConfigError, MolvaeError
-from molvae.training import (
-    kl_weight_cyclical,
-    kl_weight_monotonic,
-    length_bucketed_batches,
-    lr_at,
-    train,
-)
-
-# ----------------------------------------------------------------------------- schedules
-
-
-def test_kl_weight_monotonic_starts_at_zero() -> None:
-    assert kl_weight_monotonic(0, warmup_steps=100, beta=1.0) == 0.0
-
-
-def test_kl_weight_monotonic_reaches_beta_after_warmup() -> None:
-    assert kl_weight_monotonic(50, warmup_steps=100, beta=0.5) == pytest.approx(0.25)
-    assert kl_weight_monotonic(100, warmup_steps=100, beta=0.5) == 0.5
-    assert kl_weight_monotonic(10_000, warmup_steps=100, beta=0.5) == 0.5
-
-
-def test_kl_weight_without_warmup_is_beta_from_the_start() -> None:
-    assert kl_weight_monotonic(0, warmup_steps=0, beta=0.3) == 0.3
-
-
-def test_kl_weight_cyclical_restarts_every_cycle() -> None:
-    weights = [kl_weight_cyclical(s, cycle_steps=10, ratio=0.5, beta=2.0) for s in range(25)]
-    assert weights[0] == weights[10] == weights[20] == 0.0
-    assert weights[5] == weights[9] == weights[15] == 2.0
-    assert weights[2] == pytest.approx(0.8)
-    assert max(weights) == 2.0 and all(w >= 0 for w in weights)
-
-
-def test_lr_warms_up_linearly_then_decays_to_the_floor() -> None:
-    kwargs = dict(base_lr=1.0, warmup_steps=10, total_steps=110, min_lr_ratio=0.1)
-    assert lr_at(0, **kwargs) == pytest.approx(0.1)
-    assert lr_at(9, **kwargs) == pytest.approx(1.0)
-    assert lr_at(60, **kwargs) == pytest.approx(0.55)
-    assert lr_at(110, **kwargs) == pytest.approx(0.1)
-    assert lr_at(500, **kwargs) == pytest.approx(0.1)
-    values = [lr_at(s, **kwargs) for s in range(10, 111)]
-    assert all(a >= b for a, b in zip(values, values[1:]))
-
-
-def test_constant_lr_stays_at_base_after_warmup() -> None:
-    assert lr_at(1000, base_lr=0.5, warmup_steps=10, total_steps=100,
-                 schedule=LRSchedule.CONSTANT) == 0.5
-
-
-# ----------------------------------------------------------------------------- batching
-
-
-def test_bucketed_batches_cover_every_molecule_once() -> None:
-    lengths = np.random.default_rng(0).integers(5, 60, size=1003)
-    batches = length_bucketed_batches(lengths, batch_size=32, chunk_batches=8, seed=0, epoch=0)
-    flat = np.concatenate(batches)
-    assert sorted(flat.tolist()) == list(range(1003))
-    assert max(len(b) for b in batches) == 32
-
-
-def test_bucketed_batches_have_little_padding() -> None:
-    lengths = np.random.default_rng(0).integers(5, 60, size=4096)
-    bucketed = length_bucketed_batches(lengths, batch_size=64, chunk_batches=16, seed=0, epoch=0)
-    random_ = length_bucketed_batches(lengths, batch_size=64, chunk_batches=1, seed=0, epoch=0)
-
-    def padding(batches):
-        return sum(lengths[b].max() * len(b) - lengths[b].sum() for b in batches)
-
-    assert padding(bucketed) < 0.2 * padding(random_)
-
-
-def test_bucketed_batches_depend_only_on_seed_and_epoch() -> None:
-    lengths = np.arange(500) % 37
-    a = length_bucketed_batches(lengths, batch_size=16, chunk_batches=4, seed=1, epoch=2)
-    b = length_bucketed_batches(lengths, batch_size=16, chunk_batches=4, seed=1, epoch=2)
-    c = length_bucketed_batches(lengths, batch_size=16, chunk_batches=4, seed=1, epoch=3)
-    assert all(np.array_equal(x, y) for x, y in zip(a, b))
-    assert not all(np.array_equal(x, y) for x, y in zip(a, c))
-
+from molvae.training import train
 
 # ----------------------------------------------------------------------------- train
 

@@ -1,0 +1,115 @@
+"""The MOSES benchmark: train on MOSES train, sample 30,000, evaluate against test and scaffold
+test, for the SMILES and the SELFIES tokenizer, beside the published MOSES rows.
+
+    # the full protocol (configs/moses.yaml: 10 epochs over 1.58M molecules; needs a GPU)
+    python benchmarks/moses.py --out bench-out/moses
+    # a reduced protocol for a CPU: fewer molecules and epochs; the report says "reduced"
+    python benchmarks/moses.py --limit 100000 --epochs 2 --out bench-out/moses-reduced
+
+MOSES files come from ``--data-dir`` (default ``../shared/data``: moses_train.csv.gz, ...).
+Each tokenizer's run goes to ``<out>/<tokenizer>/`` and is resumed if it was interrupted
+(``--resume``) or reused if it finished (``--skip-train``). Metrics use molvae's own
+implementation (``molvae.metrics.evaluate``, checked against MOSES's code by
+benchmarks/metrics_agreement.py). Writes ``<out>/moses.json`` and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import torch  # noqa: E402
+
+from molvae.config import load_config, with_overrides  # noqa: E402
+from molvae.metrics import evaluate  # noqa: E402
+from molvae.training import train  # noqa: E402
+from molvae.vae import MolVAE  # noqa: E402
+
+#: published rows (MOSES README, GUIDE §7): the models to beat
+PUBLISHED = {
+    "MOSES VAE": {"valid": 0.977, "unique@10k": 0.998, "FCD/Test": 0.099, "SNN/Test": 0.626,
+                  "IntDiv": 0.856, "Novelty": 0.695},
+    "MOSES CharRNN": {"valid": 0.975, "FCD/Test": 0.073, "Novelty": 0.842},
+    "MOSES JTN-VAE": {"valid": 1.0, "FCD/Test": 0.395, "Novelty": 0.914},
+}
+COLUMNS = ["valid", "unique@10k", "FCD/Test", "FCD/TestSF", "SNN/Test", "Frag/Test", "Scaf/Test",
+           "Scaf/TestSF", "IntDiv", "IntDiv2", "Filters", "Novelty"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tokenizers", default="smiles,selfies")
+    parser.add_argument("--config", default="moses")
+    parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--limit", type=int, default=None, help="train on the first N molecules")
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--n-samples", type=int, default=30_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default=None)
+    parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--skip-train", action="store_true", help="evaluate existing runs")
+    parser.add_argument("--out", type=Path, default=Path("bench-out/moses"))
+    args = parser.parse_args()
+
+    os.environ.setdefault("MOLVAE_DATA_DIR", str(args.data_dir))
+    base = load_config(args.config)
+    reduced = bool(args.limit) or (args.epochs is not None and args.epochs < base.train.epochs)
+    report: dict = {"protocol": "reduced" if reduced else "full", "config": args.config,
+                    "limit": args.limit, "epochs": args.epochs or base.train.epochs,
+                    "n_samples": args.n_samples, "seed": args.seed, "torch": torch.__version__,
+                    "machine": platform.processor() or platform.machine(),
+                    "cpu_count": os.cpu_count(), "date": time.strftime("%Y-%m-%d"),
+                    "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+                    "runs": {}}
+    for tokenizer in [t.strip() for t in args.tokenizers.split(",") if t.strip()]:
+        out = args.out / tokenizer
+        config = with_overrides(base, tokenizer=tokenizer, epochs=args.epochs, limit=args.limit,
+                                batch_size=args.batch_size, seed=args.seed, out=str(out))
+        started = time.perf_counter()
+        if not args.skip_train:
+            result = train(config, resume=args.resume and (out / "last").exists(),
+                           device=args.device, progress=True)
+            best = result.best_path
+        else:
+            best = out / "best"
+        train_s = time.perf_counter() - started
+        vae = MolVAE.load(best, device=args.device or "auto")
+        started = time.perf_counter()
+        smiles = vae.sample(args.n_samples, seed=args.seed, return_frame=False)
+        sample_s = time.perf_counter() - started
+        metrics = evaluate([s or "" for s in smiles], reference="moses")
+        report["runs"][tokenizer] = {"train_s": train_s, "sample_s": sample_s,
+                                     "checkpoint": str(best), "metrics": metrics,
+                                     "train_metrics": vae.metadata.get("metrics", {})}
+        print(json.dumps({tokenizer: report["runs"][tokenizer]}, indent=1, default=float),
+              flush=True)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "moses.json").write_text(json.dumps(report, indent=1, default=float))
+    print(markdown_table(report))
+
+
+def markdown_table(report: dict) -> str:
+    label = "" if report["protocol"] == "full" else " (reduced protocol)"
+    lines = ["| model | " + " | ".join(COLUMNS) + " |", "|---" * (len(COLUMNS) + 1) + "|"]
+    for tokenizer, run in report["runs"].items():
+        m = run["metrics"]
+        lines.append(f"| molvae {tokenizer}{label} | "
+                     + " | ".join(f"{m[c]:.3f}" if c in m else "–" for c in COLUMNS) + " |")
+    for name, row in PUBLISHED.items():
+        lines.append(f"| {name} (published) | "
+                     + " | ".join(f"{row[c]:.3f}" if c in row else "–" for c in COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
