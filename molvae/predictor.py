@@ -195,6 +195,7 @@ class LatentPredictor:
                  report: PredictorReport | None = None, hidden: int = 64) -> None:
         self.net = net.eval()
         self.target = target
+        self.saved_to: Path | None = None  # where save() last wrote it
         self.z_mean, self.z_std = z_mean.float(), z_std.float()
         self.y_mean, self.y_std = float(y_mean), float(y_std)
         self.model_fingerprint = model_fingerprint
@@ -280,6 +281,7 @@ class LatentPredictor:
         tensors.update(z_mean=self.z_mean.contiguous().clone(), z_std=self.z_std.contiguous().clone())
         atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata={_META_KEY: json.dumps(meta)}))
         atomic_write_text(path.with_suffix(".json"), json.dumps(meta, indent=1) + "\n")
+        self.saved_to = path
         return path
 
     @classmethod
@@ -517,7 +519,9 @@ def train_predictor_from_file(model_path: str | os.PathLike[str], data_path: str
                               out: str | os.PathLike[str] | None = None, seed: int = 0,
                               n_models: int = 5) -> tuple[LatentPredictor, PredictorReport]:
     """Fit a predictor of column ``target`` of ``data_path`` on the model at ``model_path`` and save
-    it (``out``, default :func:`predictor_path`). ``target`` may also be a built-in property name
+    it (``out``, default :func:`predictor_path`; for a shipped model, whose folder belongs to the
+    installed package, ``predictors/<model>/<target>.safetensors`` in the working directory).
+    ``target`` may also be a built-in property name
     that the file lacks. Rows with an invalid SMILES or a missing label are dropped and counted.
 
     This is what ``molvae predictor train data.csv --target pIC50 --model runs/x`` runs.
@@ -528,8 +532,10 @@ def train_predictor_from_file(model_path: str | os.PathLike[str], data_path: str
     vae = MolVAE.load(checkpoint)
     smiles, values, _ = _read_labels(Path(data_path).expanduser(), target, smiles_column)
     predictor = fit_predictor(vae, smiles, values, n_models=n_models, seed=seed, target=target)
-    path = Path(out) if out is not None else predictor_path(checkpoint, target)
-    predictor.save(path)
+    if out is None and not checkpoint.exists():  # a shipped model: its folder is the package's
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", target).strip("._") or "target"
+        out = Path("predictors") / str(model_path) / f"{name}.safetensors"
+    path = predictor.save(Path(out) if out is not None else predictor_path(checkpoint, target))
     logger.info("saved predictor %r to %s", target, path)
     assert predictor.report is not None
     return predictor, predictor.report

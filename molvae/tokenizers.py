@@ -274,7 +274,8 @@ class Tokenizer(ABC):
     def decode_batch(self, ids: torch.Tensor | Sequence[Sequence[int]]) -> list[str | None]:
         """Decode rows of ids (the sampling hot path), as :meth:`decode` does, except that a row
         with ``<bos>``/``<unk>`` inside the molecule, or one the tokenizer cannot turn into
-        SMILES, gives ``None``. Ids outside the vocabulary raise: they come from another one."""
+        SMILES, gives ``None``. Ids outside the vocabulary raise: they come from another one.
+        Repeated rows (common along optimization trajectories) are turned into text once."""
         vocab = self.vocabulary
         ids = ids if isinstance(ids, torch.Tensor) else torch.tensor(ids, dtype=torch.long)
         if ids.dim() != 2:
@@ -284,14 +285,17 @@ class Tokenizer(ABC):
             vocab.token_of(int(ids[outside][0]))  # raises, explaining
         table, pad, forbidden = vocab.tokens, vocab.pad_id, {vocab.start_id, vocab.unk_id}
         out: list[str | None] = []
+        done: dict[tuple[int, ...], str | None] = {}
         for row in ids.tolist():
-            body = self._body(row)
-            try:
-                if not forbidden.isdisjoint(body):
-                    raise TokenizationError("start or unk inside a molecule")
-                out.append(self.detokenize([table[i] for i in body if i != pad]))
-            except TokenizationError:
-                out.append(None)
+            body = tuple(self._body(row))
+            if body not in done:
+                try:
+                    if not forbidden.isdisjoint(body):
+                        raise TokenizationError("start or unk inside a molecule")
+                    done[body] = self.detokenize([table[i] for i in body if i != pad])
+                except TokenizationError:
+                    done[body] = None
+            out.append(done[body])
         return out
 
     def _body(self, row: list[int]) -> list[int]:

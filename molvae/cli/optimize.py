@@ -85,7 +85,7 @@ app.add_typer(predictor_app, name="predictor")
 def predictor_train(
     data: Path = typer.Argument(..., help="CSV with a SMILES column and a label column."),
     target: str = typer.Option(..., "--target", "-t", help="The label column (or a built-in property)."),
-    model: str = typer.Option(..., "--model", "-m", help="The VAE checkpoint whose latent space to use."),
+    model: str = typer.Option("zinc", "--model", "-m", help=MODEL_HELP),
     smiles_column: Optional[str] = typer.Option(None, "--smiles-column"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to save (default: beside the model)."),
     seed: int = typer.Option(0, "--seed"),
@@ -97,4 +97,5 @@ def predictor_train(
                                                   out=out, seed=seed)
     typer.echo(f"{target}: trained on {report.n_train}, held out {report.n_valid} "
                f"({report.n_dropped} rows dropped); held-out R² {report.r2:.3f}, "
-               f"Spearman {report.spearman:.3f}, RMSE {report.rmse:.3g}")
+               f"Spearman {report.spearman:.3f}, RMSE {report.rmse:.3g}; saved to "
+               f"{predictor.saved_to}")

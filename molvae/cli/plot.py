@@ -16,17 +16,19 @@ app.add_typer(plot_app, name="plot")
 _OUTPUT = typer.Option(..., "--output", "-o", help="A .png or .svg file.")
 
 
-def _smiles_of(path: Path, smiles_column: Optional[str], limit: Optional[int]) -> list[str]:
-    from molvae.data import read_smiles
+def _smiles_of(source: str | Path, smiles_column: Optional[str], limit: Optional[int]) -> list[str]:
+    """Molecules of a file, or of a dataset by name (zinc, moses, ...), the first ``limit``."""
+    from molvae.data import dataset_path, read_smiles
 
-    rows = read_smiles(path, smiles_column=smiles_column)
+    rows = read_smiles(dataset_path(source), smiles_column=smiles_column)
     return rows[:limit] if limit else rows
 
 
 @plot_app.command("latent-map")
 @cli_errors
 def latent_map_command(
-    input: Path = typer.Argument(..., help="Molecules to encode: a CSV/.smi/.sdf file."),
+    input: str = typer.Argument(..., help="Molecules to encode: a CSV/.smi/.sdf file, or a "
+                                "dataset name (zinc, moses)."),
     output: Path = _OUTPUT,
     color: str = typer.Option("logp", "--color", help="A property to colour by, or 'none'."),
     method: str = typer.Option("pca", "--method", help="pca, or umap (needs umap-learn)."),
