@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
 import re
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -176,10 +178,29 @@ class EncodedBatch:
     rejects: list[Reject] = field(default_factory=list)
 
 
+#: Token lists of a batch: a molecule's tokens, or why it could not be tokenized.
+Tokenized = list[list[str] | TokenizationError]
+_PARALLEL_MIN = 20_000  # molecules below which a process pool costs more than it saves
+_CHUNK = 5_000
+
+
+def _tokenize_chunk(kind: str, smiles: list[object]) -> Tokenized:
+    tokenizer = _KINDS[TokenizerKind(kind)](Vocabulary(()))
+    out: Tokenized = []
+    for smi in smiles:
+        try:
+            out.append(tokenizer.tokenize(smi))  # type: ignore[arg-type]
+        except TokenizationError as exc:
+            out.append(exc)
+    return out
+
+
 class Tokenizer(ABC):
     """Common base: subclasses define ``kind``, :meth:`tokenize` and :meth:`detokenize`."""
 
     kind: ClassVar[TokenizerKind]
+    #: whether tokenizing is slow enough (pure-Python SELFIES) to spread large batches over cores
+    parallel: ClassVar[bool] = False
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
@@ -193,18 +214,38 @@ class Tokenizer(ABC):
     def detokenize(self, tokens: Sequence[str]) -> str:
         """Turn tokens back into a SMILES string."""
 
+    def tokenize_many(self, smiles: Sequence[str], *, n_jobs: int | None = None) -> Tokenized:
+        """:meth:`tokenize` of each molecule; a failure is returned (the exception), not raised.
+        Large batches of a slow tokenizer run on ``n_jobs`` processes (None: every core)."""
+        items = list(smiles)
+        if n_jobs is None:
+            n_jobs = (os.cpu_count() or 1) if self.parallel and len(items) >= _PARALLEL_MIN else 1
+        chunks = [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+        if n_jobs <= 1 or len(chunks) < 2:
+            return _tokenize_chunk(self.kind.value, items)
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        with ProcessPoolExecutor(min(n_jobs, len(chunks)),
+                                 mp_context=multiprocessing.get_context(method)) as pool:
+            parts = pool.map(_tokenize_chunk, [self.kind.value] * len(chunks), chunks)
+            return [tokens for part in parts for tokens in part]
+
     @classmethod
-    def fit(cls, smiles: Iterable[str], *, min_count: int = 1) -> Self:
-        """A tokenizer whose vocabulary holds every token seen ``min_count`` times in ``smiles``.
+    def fit(cls, smiles: Sequence[str], *, min_count: int = 1,
+            tokens: Tokenized | None = None) -> Self:
+        """A tokenizer whose vocabulary holds every token seen ``min_count`` times in ``smiles``
+        (``tokens``: their :meth:`tokenize_many`, when already computed).
 
         Molecules that cannot be tokenized are skipped, logged, and kept in ``fit_rejects``.
         """
         probe, counts, rejects = cls(Vocabulary(())), Counter[str](), list[Reject]()
-        for index, smi in enumerate(smiles):
-            try:
-                counts.update(probe.tokenize(smi))
-            except TokenizationError as exc:
-                rejects.append(Reject(index, _as_text(smi), str(exc)))
+        smiles = list(smiles)
+        if tokens is None:
+            tokens = probe.tokenize_many(smiles)
+        for index, (smi, toks) in enumerate(zip(smiles, tokens)):
+            if isinstance(toks, TokenizationError):
+                rejects.append(Reject(index, _as_text(smi), str(toks)))
+            else:
+                counts.update(toks)
         if not counts:
             first = f"; first reject: {rejects[0].reason}" if rejects else ""
             raise TokenizationError(f"cannot fit {cls.__name__}: no molecule was tokenized{first}")
@@ -217,7 +258,10 @@ class Tokenizer(ABC):
 
     def encode(self, smiles: str) -> list[int]:
         """``[start] + token ids + [end]``; a token outside the vocabulary raises."""
-        tokens, vocab = self.tokenize(smiles), self.vocabulary
+        return self._ids(self.tokenize(smiles), smiles)
+
+    def _ids(self, tokens: list[str], smiles: str) -> list[int]:
+        vocab = self.vocabulary
         try:
             return [vocab.start_id, *map(vocab._ids.__getitem__, tokens), vocab.end_id]
         except KeyError as exc:
@@ -227,13 +271,20 @@ class Tokenizer(ABC):
                 " tokenizer on data that contains it, or use a model trained on such molecules"
             ) from None
 
-    def encode_batch(self, smiles: Sequence[str], *, max_length: int | None = None) -> EncodedBatch:
+    def encode_batch(self, smiles: Sequence[str], *, max_length: int | None = None,
+                     tokens: Tokenized | None = None) -> EncodedBatch:
         """Encode many molecules; bad ones (untokenizable, unknown token, empty, or more than
-        ``max_length`` ids counting start and end) become :class:`Reject` rows, never errors."""
+        ``max_length`` ids counting start and end) become :class:`Reject` rows, never errors.
+        ``tokens``: the molecules' :meth:`tokenize_many`, when already computed."""
         encoded, indices, rejects = list[list[int]](), list[int](), list[Reject]()
-        for index, smi in enumerate(smiles):
+        smiles = list(smiles)
+        if tokens is None:
+            tokens = self.tokenize_many(smiles)
+        for index, (smi, toks) in enumerate(zip(smiles, tokens)):
             try:
-                ids = self.encode(smi)
+                if isinstance(toks, TokenizationError):
+                    raise toks
+                ids = self._ids(toks, smi)
             except TokenizationError as exc:
                 rejects.append(Reject(index, _as_text(smi), str(exc)))
                 continue
@@ -396,6 +447,7 @@ class SelfiesTokenizer(Tokenizer):
     """
 
     kind = TokenizerKind.SELFIES
+    parallel = True
 
     def tokenize(self, smiles: str) -> list[str]:
         selfies, canonical = _import_selfies(), _canonical_smiles(smiles)
@@ -442,14 +494,20 @@ _KINDS: dict[TokenizerKind, type[Tokenizer]] = {
 
 
 def make_tokenizer(
-    kind: str | TokenizerKind, smiles: Iterable[str], *, min_count: int = 1
+    kind: str | TokenizerKind, smiles: Iterable[str], *, min_count: int = 1,
+    tokens: Tokenized | None = None,
 ) -> Tokenizer:
     """Fit a tokenizer of ``kind`` (``"smiles"`` or ``"selfies"``) on ``smiles``.
 
     >>> make_tokenizer("smiles", ["CCO"]).vocabulary.tokens[4:]
     ('C', 'O')
     """
-    return _KINDS[_parse_kind(kind)].fit(smiles, min_count=min_count)
+    return _KINDS[_parse_kind(kind)].fit(list(smiles), min_count=min_count, tokens=tokens)
+
+
+def empty_tokenizer(kind: str | TokenizerKind) -> Tokenizer:
+    """A tokenizer of ``kind`` with no vocabulary yet: for :meth:`Tokenizer.tokenize_many`."""
+    return _KINDS[_parse_kind(kind)](Vocabulary(()))
 
 
 def load_tokenizer(source: str | os.PathLike[str] | Mapping[str, Any]) -> Tokenizer:

@@ -21,7 +21,13 @@ from molvae.config import (
     TrainConfig,
 )
 from molvae.errors import DatasetError
-from molvae.tokenizers import Tokenizer, load_tokenizer, make_tokenizer
+from molvae.tokenizers import (
+    Tokenized,
+    Tokenizer,
+    empty_tokenizer,
+    load_tokenizer,
+    make_tokenizer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +82,10 @@ class Encoded:
 
 def encode_split(name: str, frame: pd.DataFrame, tokenizer: Tokenizer, config: ModelConfig,
                   property_stats: dict[str, tuple[float, float]],
-                  condition_stats: dict[str, tuple[float, float]]) -> tuple[Encoded, pd.DataFrame]:
+                  condition_stats: dict[str, tuple[float, float]],
+                  tokens: Tokenized | None = None) -> tuple[Encoded, pd.DataFrame]:
     smiles = frame["smiles"].tolist()
-    encoded = tokenizer.encode_batch(smiles, max_length=config.max_length)
+    encoded = tokenizer.encode_batch(smiles, max_length=config.max_length, tokens=tokens)
     rejects = pd.DataFrame({"split": name, "index": [r.index for r in encoded.rejects],
                             "smiles": [r.smiles for r in encoded.rejects],
                             "reason": [r.reason for r in encoded.rejects]})
@@ -135,6 +142,11 @@ def prepare_data(run_config: RunConfig, dataset: Any, resumed: dict[str, Any] | 
     if len(splits.train) == 0:
         raise DatasetError("the training split is empty; use more molecules or smaller "
                            "valid/test fractions")
+    # every molecule is tokenized once (SELFIES: on every core), for fitting and for encoding
+    logger.info("tokenizing %d molecules (%s)", len(frame), model_cfg.tokenizer.value)
+    probe = empty_tokenizer(model_cfg.tokenizer)
+    tokens = {name: probe.tokenize_many(getattr(splits, name)["smiles"].tolist())
+              for name in ("train", "valid", "test")}
     if resumed is not None:
         ckpt = resumed["checkpoint"]
         before = ckpt.metadata.get("data", {}).get("fingerprint")
@@ -145,16 +157,15 @@ def prepare_data(run_config: RunConfig, dataset: Any, resumed: dict[str, Any] | 
         tokenizer = load_tokenizer(ckpt.tokenizer)
         property_stats, condition_stats = ckpt.property_stats, ckpt.condition_stats
     else:
-        logger.info("fitting the %s tokenizer on %d training molecules", model_cfg.tokenizer.value,
-                    len(splits.train))
-        tokenizer = make_tokenizer(model_cfg.tokenizer, splits.train["smiles"].tolist())
+        tokenizer = make_tokenizer(model_cfg.tokenizer, splits.train["smiles"].tolist(),
+                                   tokens=tokens["train"])
         property_stats = _stats(splits.train, model_cfg.property_head)
         condition_stats = _stats(splits.train, model_cfg.conditions)
     encoded, rejects = {}, []
-    logger.info("encoding %d molecules (%s)", len(frame), model_cfg.tokenizer.value)
     for name in ("train", "valid", "test"):
         encoded[name], split_rejects = encode_split(name, getattr(splits, name), tokenizer,
-                                                     model_cfg, property_stats, condition_stats)
+                                                    model_cfg, property_stats, condition_stats,
+                                                    tokens=tokens[name])
         rejects.append(split_rejects)
     report_rejects(pd.concat(rejects, ignore_index=True), out_dir, main=main)
     if len(encoded["train"]) == 0:

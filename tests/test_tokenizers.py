@@ -410,3 +410,15 @@ print("ok")
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_tokenize_many_on_several_processes_matches_one_by_one(zinc_smiles, monkeypatch) -> None:
+    import molvae.tokenizers as tokenizers
+
+    smiles = zinc_smiles[:300] + ["C1CC", ""]
+    tokenizer = tokenizers.empty_tokenizer("selfies")
+    serial = [tokenizer.tokenize(s) if s not in ("C1CC", "") else None for s in smiles]
+    monkeypatch.setattr(tokenizers, "_CHUNK", 50)
+    parallel = tokenizer.tokenize_many(smiles, n_jobs=2)
+    assert [None if isinstance(t, TokenizationError) else t for t in parallel] == serial
+    assert "C1CC" in str(parallel[-2])
