@@ -38,7 +38,7 @@ from rdkit import Chem, DataStructs
 
 from molvae.chemistry import compute_properties, rdkit_quiet
 from molvae.errors import MolvaeError
-from molvae.files import atomic_write, atomic_write_text
+from molvae.files import atomic_write
 from molvae.objectives import Objective, ObjectiveLike, Oracle, make_objective
 from molvae.predictor import Adam, LatentPredictor, fit_latent_predictor, model_fingerprint
 
@@ -165,28 +165,13 @@ def save_grid(frame: pd.DataFrame, path: str | os.PathLike[str], *, n: int = 12,
               mols_per_row: int = 4, sub_img_size: tuple[int, int] = (250, 200),
               legend: str = "score") -> Path:
     """Draw the first ``n`` molecules of ``frame`` with their ``legend`` column (PNG or SVG by
-    the file's suffix), written atomically."""
-    from rdkit.Chem import Draw
+    the file's suffix), written atomically (:func:`molvae.plots.molecule_grid`)."""
+    from molvae.plots import molecule_grid
 
-    path = Path(path)
     rows = frame.dropna(subset=["smiles"]).head(n)
-    with rdkit_quiet():
-        mols = [Chem.MolFromSmiles(s) for s in rows["smiles"]]
-    keep = [i for i, m in enumerate(mols) if m is not None]
-    mols = [mols[i] for i in keep]
-    values = rows[legend].to_numpy()[keep] if legend in rows else [math.nan] * len(keep)
-    legends = [f"{legend} {v:.3f}" if isinstance(v, (int, float)) and math.isfinite(v) else str(v)
-               for v in values]
-    svg = path.suffix.lower() == ".svg"
-    if path.suffix.lower() not in (".svg", ".png"):
-        raise MolvaeError(f"cannot draw to {path.name!r}: use a .png or .svg file name")
-    if not mols:
-        raise MolvaeError(f"no valid molecule to draw to {path.name!r}; the results are empty")
-    image = Draw.MolsToGridImage(mols, molsPerRow=mols_per_row, subImgSize=sub_img_size,
-                                 legends=legends, useSVG=svg)
-    if svg:
-        return atomic_write_text(path, image if isinstance(image, str) else image.data)
-    return atomic_write(path, lambda tmp: image.save(tmp, format="PNG"))
+    molecule_grid(rows, legend=legend if legend in rows else None, mols_per_row=mols_per_row,
+                  sub_img_size=sub_img_size, path=path)
+    return Path(path)
 
 
 # --- inputs ----------------------------------------------------------------------------------
