@@ -114,8 +114,10 @@ def latent_map(vae: MolVAE, smiles: Sequence[Any], *, color: str | Sequence[floa
     if isinstance(color, str):
         from molvae.chemistry import compute_properties
 
-        kept = [items[i] for i in np.flatnonzero(ok)]
-        values = compute_properties([s if isinstance(s, str) else "" for s in kept], [color])[color]
+        from molvae.vae import _canonical_or_self
+
+        kept = [_canonical_or_self(items[i]) for i in np.flatnonzero(ok)]
+        values = compute_properties(kept, [color])[color]
         values = values.to_numpy(dtype=float)
         label = color
     elif color is not None:

@@ -12,6 +12,7 @@ or "# %% [markdown]" (text) in notebooks/src/*.py.
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -49,8 +50,9 @@ def build(src: Path) -> Path:
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
     start = time.perf_counter()
-    NotebookClient(notebook, timeout=900, kernel_name="python3",
-                   resources={"metadata": {"path": str(HERE)}}).execute()
+    with tempfile.TemporaryDirectory() as workdir:  # files a notebook writes stay out of the repo
+        NotebookClient(notebook, timeout=900, kernel_name="python3",
+                       resources={"metadata": {"path": workdir}}).execute()
     target = HERE / f"{src.stem}.ipynb"
     nbformat.write(notebook, target)
     print(f"{target.name}: executed in {time.perf_counter() - start:.0f} s")

@@ -261,3 +261,19 @@ def test_plot_to_an_unknown_format_is_a_one_line_error(tmp_path):
     src = tmp_path / "mols.csv"
     pd.DataFrame({"smiles": ["CCO"]}).to_csv(src, index=False)
     assert_one_line_error(run("plot", "grid", str(src), "-o", str(tmp_path / "g.jpg")), ".png or .svg")
+
+
+def test_optimize_and_sample_use_the_shipped_model_by_default(tmp_path):
+    out = tmp_path / "out.csv"
+    result = run("optimize", "--property", "logp", "--n-starts", "32", "--steps", "20",
+                 "-o", str(out), "--top", "3")
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    assert len(frame) > 0 and frame["score"].notna().all()
+    assert frame["score"].is_monotonic_decreasing
+    from molvae.chemistry import compute_properties
+
+    assert compute_properties(frame["smiles"].tolist(), ["logp"])["logp"].tolist() == \
+        pytest.approx(frame["score"].tolist())
+    result = run("sample", "-n", "20", "--seed", "0")
+    assert result.exit_code == 0 and "20 sampled: 20 valid" in result.output

@@ -24,3 +24,29 @@ def test_readme_has_exactly_two_setup_commands_both_pinning_cpu_torch_first():
 def test_ci_runs_the_readme_test_command_word_for_word():
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
     assert setup_commands()[1] in ci_lines
+
+
+def test_every_local_link_and_image_in_the_readme_exists():
+    text = (ROOT / "README.md").read_text()
+    targets = [t for t in re.findall(r"\]\(([^)#\s]+)", text) if "://" not in t]
+    assert targets
+    missing = [t for t in targets if not (ROOT / t).exists()]
+    assert not missing
+
+
+def test_every_molvae_command_the_readme_shows_exists():
+    from typer.main import get_command
+
+    from molvae.cli import app
+
+    root = get_command(app)
+    text = (ROOT / "README.md").read_text()
+    code = re.findall(r"`([^`\n]+)`", text) + [
+        line for block in re.findall(r"```bash\n(.*?)```", text, re.S) for line in block.splitlines()]
+    shown = [m.groups() for c in code for m in re.finditer(r"(?:^|&& )molvae ([a-z]+)(?: ([a-z][a-z-]*))?", c)]
+    assert len(shown) > 5
+    for first, second in shown:
+        assert first in root.commands, f"README shows `molvae {first}`, which does not exist"
+        group = root.commands[first]
+        if hasattr(group, "commands"):
+            assert second in group.commands, f"README shows `molvae {first} {second}`"
