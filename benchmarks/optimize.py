@@ -92,6 +92,7 @@ def _similarity_to(*references: str):
 def oracle_objectives(names: list[str]) -> dict[str, Objective]:
     available = {
         "qed": make_objective("qed"),
+        "plogp": make_objective("plogp"),
         "celecoxib_similarity": make_objective(_similarity_to(CELECOXIB), name="celecoxib_similarity"),
         "median_camphor_menthol": make_objective(_similarity_to(CAMPHOR, MENTHOL),
                                                  name="median_camphor_menthol"),
