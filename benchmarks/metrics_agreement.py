@@ -35,13 +35,9 @@ SHARED = REPO.parent / "shared"
 TOLERANCE = {"FCD": 0.02}
 DEFAULT_TOLERANCE = 0.01
 
-MOSES_CHILD = r"""
-import collections, json, resource, sys, time
-sys.path.insert(0, sys.argv[1])            # the peers folder, for moses_compat
-import moses_compat  # noqa: F401  (must precede moses)
-import torch
-import moses.metrics.metrics as MM
-
+# What both child scripts (MOSES's and molvae's) share: their arguments, and timers of the
+# functions they wrap, of the wall and of the CPU.
+CHILD_TIMING = r"""
 gen = json.load(open(sys.argv[2]))
 n_jobs, threads = int(sys.argv[4]), int(sys.argv[5])
 torch.set_num_threads(threads)
@@ -56,15 +52,27 @@ def timed(name, fn):
             times[name] += time.perf_counter() - t
     return wrapper
 
+def cpu_s():
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+"""
+
+MOSES_CHILD = r"""
+import collections, json, resource, sys, time
+sys.path = [p for p in sys.path if p not in ("", ".")]  # benchmarks/moses.py must not shadow moses
+sys.path.insert(0, sys.argv[1])            # the peers folder, for moses_compat
+import moses_compat  # noqa: F401  (must precede moses)
+import torch
+import moses.metrics.metrics as MM
+
+""" + CHILD_TIMING + r"""
+
 for name in ["fraction_valid", "remove_invalid", "fraction_unique", "internal_diversity",
              "fraction_passes_filters", "novelty", "get_dataset", "get_statistics"]:
     setattr(MM, name, timed(name, getattr(MM, name)))
 for name in ["FCDMetric", "SNNMetric", "FragMetric", "ScafMetric", "WassersteinMetric"]:
     cls = getattr(MM, name)
     cls.__call__ = timed(name, cls.__call__)
-def cpu_s():
-    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
-                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 cpu0, t0 = cpu_s(), time.perf_counter()
 metrics = MM.get_all_metrics(gen, n_jobs=n_jobs, device="cpu")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from metrics_agreement import (  # noqa: E402
-    REPO, SHARED, compare, machine, read_samples, run_moses, test_molecules)
+    CHILD_TIMING, REPO, SHARED, compare, machine, read_samples, run_moses, test_molecules)
 
 MOLVAE_CHILD = r"""
 import collections, json, resource, sys, time
@@ -35,19 +35,7 @@ import torch
 import molvae.metrics.evaluation as E
 import molvae.metrics.moses as M
 
-gen = json.load(open(sys.argv[2]))
-n_jobs, threads = int(sys.argv[4]), int(sys.argv[5])
-torch.set_num_threads(threads)
-times = collections.defaultdict(float)
-
-def timed(name, fn):
-    def wrapper(*a, **k):
-        t = time.perf_counter()
-        try:
-            return fn(*a, **k)
-        finally:
-            times[name] += time.perf_counter() - t
-    return wrapper
+""" + CHILD_TIMING + r"""
 
 for module, names in [(E, ["canonicalize_many", "compute_features", "chemnet_activations",
                            "fit_gaussian", "frechet_distance", "reference_statistics",
@@ -56,9 +44,6 @@ for module, names in [(E, ["canonicalize_many", "compute_features", "chemnet_act
     for name in names:
         setattr(module, name, timed(name, getattr(module, name)))
 cache = None if sys.argv[6] == "-" else sys.argv[6]
-def cpu_s():
-    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
-                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 cpu0, t0 = cpu_s(), time.perf_counter()
 metrics = E.evaluate(gen, "moses", n_jobs=n_jobs, device="cpu", cache_dir=cache)
