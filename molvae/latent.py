@@ -143,7 +143,7 @@ def neighbors(vae: MolVAE, molecule: Any, n: int = 50, *, radius: float = 0.5,
             entry = found.setdefault(smiles, [float(distance), 0])
             entry[1] += 1
         drawn += size
-    names = list(found)[:n] if len(found) > n else list(found)
+    names = list(found)[:n]
     frame = pd.DataFrame({"smiles": names,
                           "similarity": _similarities(names, own),
                           "distance": [found[s][0] for s in names],

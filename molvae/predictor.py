@@ -461,11 +461,16 @@ def _resolve_checkpoint(model_path: str | os.PathLike[str]) -> Path:
     return path
 
 
+def _file_name(target: str) -> str:
+    """A target name made safe to use as a file name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", target).strip("._") or "target"
+
+
 def predictor_path(model_path: str | os.PathLike[str], target: str) -> Path:
     """Where the predictor of ``target`` for a model lives: ``<checkpoint>/predictors/<target>
     .safetensors`` (a single-file checkpoint ``x.safetensors``: ``x.predictors/...``)."""
     checkpoint = _resolve_checkpoint(model_path)
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", target).strip("._") or "target"
+    safe = _file_name(target)
     folder = checkpoint / "predictors" if checkpoint.suffix != ".safetensors" else \
         checkpoint.with_suffix(".predictors")
     return folder / f"{safe}.safetensors"
@@ -533,8 +538,7 @@ def train_predictor_from_file(model_path: str | os.PathLike[str], data_path: str
     smiles, values, _ = _read_labels(Path(data_path).expanduser(), target, smiles_column)
     predictor = fit_predictor(vae, smiles, values, n_models=n_models, seed=seed, target=target)
     if out is None and not checkpoint.exists():  # a shipped model: its folder is the package's
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", target).strip("._") or "target"
-        out = Path("predictors") / str(model_path) / f"{name}.safetensors"
+        out = Path("predictors") / str(model_path) / f"{_file_name(target)}.safetensors"
     path = predictor.save(Path(out) if out is not None else predictor_path(checkpoint, target))
     logger.info("saved predictor %r to %s", target, path)
     assert predictor.report is not None

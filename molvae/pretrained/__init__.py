@@ -88,7 +88,3 @@ def main(argv: list[str] | None = None) -> None:
     folder = export_pretrained(args.checkpoint, name=args.name, dest=args.dest,
                                dtype=torch.float32 if args.float32 else torch.float16)
     print(folder)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
