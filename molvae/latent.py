@@ -8,7 +8,8 @@
 >>> shift(vae, "Cc1ccccc1", v, scales=[0, 0.5, 1.0])                            # doctest: +SKIP
 
 Molecules are SMILES strings or RDKit Mols; every function returns a pandas DataFrame and takes
-its randomness from a ``seed`` argument. Latent points are the encoder means.
+its randomness from a ``seed`` argument. Latent points are the encoder means. Bad arguments
+raise :class:`~molvae.errors.ConfigError` (a ``ValueError``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from molvae.errors import MolvaeError
+from molvae.errors import ConfigError, MolvaeError
 
 if TYPE_CHECKING:
     from molvae.vae import MolVAE
@@ -86,9 +87,9 @@ def interpolate(vae: MolVAE, start: Any, end: Any, steps: int = 8, *, method: Me
     from the inputs when the model does not reconstruct them exactly.
     """
     if steps < 2:
-        raise ValueError(f"steps must be at least 2 (the two ends), got {steps}")
+        raise ConfigError(f"steps must be at least 2 (the two ends), got {steps}")
     if method not in ("slerp", "linear"):
-        raise ValueError(f"method must be 'slerp' or 'linear', got {method!r}")
+        raise ConfigError(f"method must be 'slerp' or 'linear', got {method!r}")
     from molvae.vae import _canonical_or_self
 
     za, zb = _encode_one(vae, start, "start"), _encode_one(vae, end, "end")
@@ -120,9 +121,9 @@ def neighbors(vae: MolVAE, molecule: Any, n: int = 50, *, radius: float = 0.5,
     similarity, most similar first.
     """
     if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
+        raise ConfigError(f"n must be at least 1, got {n}")
     if radius <= 0 or radius != radius:
-        raise ValueError(f"radius must be positive, got {radius}")
+        raise ConfigError(f"radius must be positive, got {radius}")
     from molvae.vae import _canonical_or_self
 
     center = _encode_one(vae, molecule, "seed")
@@ -156,7 +157,7 @@ def attribute_vector(vae: MolVAE, with_: Sequence[Any], without: Sequence[Any]) 
     """Mean code of molecules that have an attribute minus that of molecules that do not: adding
     it to a code moves that molecule toward the attribute (latent arithmetic)."""
     if not len(with_) or not len(without):
-        raise ValueError("attribute_vector needs at least one molecule on each side")
+        raise ConfigError("attribute_vector needs at least one molecule on each side")
     pos = vae.encode(list(with_), on_invalid="nan")
     neg = vae.encode(list(without), on_invalid="nan")
     pos, neg = pos[~np.isnan(pos).any(1)], neg[~np.isnan(neg).any(1)]
@@ -173,7 +174,7 @@ def shift(vae: MolVAE, molecule: Any, vector: np.ndarray, scales: Sequence[float
 
     vector = np.asarray(vector, dtype=np.float32).reshape(-1)
     if vector.shape[0] != vae.latent_dim:
-        raise ValueError(f"vector must have {vae.latent_dim} values, got {vector.shape[0]}")
+        raise ConfigError(f"vector must have {vae.latent_dim} values, got {vector.shape[0]}")
     z = _encode_one(vae, molecule, "input")
     scales = np.asarray(list(scales), dtype=np.float32)
     smiles = vae.decode(z[None, :] + scales[:, None] * vector[None, :], greedy=greedy, seed=seed)

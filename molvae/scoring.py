@@ -31,6 +31,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from molvae.errors import ConfigError
 from molvae.model import PAD_ID, autocast
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def score_molecules(vae: MolVAE, molecules: Sequence[Any], *, samples: int = 0,
     """Columns ``input``, ``smiles``, the :data:`SCORE_COLUMNS`, ``tokens`` and ``error``, one
     row per input in input order."""
     if samples < 0:
-        raise ValueError(f"samples must be 0 (use the mean code) or positive, got {samples}")
+        raise ConfigError(f"samples must be 0 (use the mean code) or positive, got {samples}")
     items = [molecules] if isinstance(molecules, str) else list(molecules)
     smiles, bad = vae._prepare_inputs(items, on_invalid="nan")
     kept = [i for i in range(len(items)) if i not in bad]

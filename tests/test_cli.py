@@ -277,3 +277,11 @@ def test_optimize_and_sample_use_the_shipped_model_by_default(tmp_path):
         pytest.approx(frame["score"].tolist())
     result = run("sample", "-n", "20", "--seed", "0")
     assert result.exit_code == 0 and "20 sampled: 20 valid" in result.output
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("interpolate", "CCO", "CCN", "--method", "cubic"), "'slerp' or 'linear'"),
+    (("neighbors", "CCO", "--radius", "0"), "radius must be positive"),
+])
+def test_bad_latent_arguments_are_one_line_errors(tiny_checkpoint, args, fragment):
+    assert_one_line_error(run(*args, "--model", str(tiny_checkpoint)), fragment)
