@@ -40,6 +40,8 @@ PUBLISHED = {
     "MOSES CharRNN": {"valid": 0.975, "FCD/Test": 0.073, "Novelty": 0.842},
     "MOSES JTN-VAE": {"valid": 1.0, "FCD/Test": 0.395, "Novelty": 0.914},
 }
+#: molecules in MOSES train (configs/moses.yaml)
+MOSES_TRAIN = 1_584_663
 COLUMNS = ["valid", "unique@10k", "FCD/Test", "FCD/TestSF", "SNN/Test", "Frag/Test", "Scaf/Test",
            "Scaf/TestSF", "IntDiv", "IntDiv2", "Filters", "Novelty"]
 
@@ -71,10 +73,14 @@ def main() -> None:
                     "cpu_count": os.cpu_count(), "date": time.strftime("%Y-%m-%d"),
                     "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
                     "runs": {}}
+    schedule = scaled_schedule(base, limit=args.limit, epochs=args.epochs,
+                               batch_size=args.batch_size)
+    report["schedule"] = schedule
     for tokenizer in [t.strip() for t in args.tokenizers.split(",") if t.strip()]:
         out = args.out / tokenizer
         config = with_overrides(base, tokenizer=tokenizer, epochs=args.epochs, limit=args.limit,
-                                batch_size=args.batch_size, seed=args.seed, out=str(out))
+                                batch_size=args.batch_size, seed=args.seed, out=str(out),
+                                **schedule)
         started = time.perf_counter()
         if not args.skip_train:
             result = train(config, resume=args.resume and (out / "last").exists(),
@@ -96,6 +102,23 @@ def main() -> None:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "moses.json").write_text(json.dumps(report, indent=1, default=float))
     print(markdown_table(report))
+
+
+def scaled_schedule(base, *, limit: int | None, epochs: int | None,
+                    batch_size: int | None) -> dict[str, int]:
+    """Warm-up lengths for a reduced run, scaled by its share of the full run's optimizer steps.
+
+    The KL and learning-rate warm-ups are counted in steps; a run over a tenth of the steps with
+    the full run's warm-ups would end with β still near 0 (its samples from the prior would be
+    junk for a reason the full protocol does not have). Scaling keeps each warm-up the same
+    fraction of training. The full protocol gets its config's values unchanged.
+    """
+    full_steps = MOSES_TRAIN * base.train.epochs / base.train.batch_size
+    steps = (min(limit or MOSES_TRAIN, MOSES_TRAIN) * (epochs or base.train.epochs)
+             / (batch_size or base.train.batch_size))
+    share = min(1.0, steps / full_steps)
+    return {"kl_warmup_steps": max(1, round(base.train.kl_warmup_steps * share)),
+            "lr_warmup_steps": max(1, round(base.train.lr_warmup_steps * share))}
 
 
 def markdown_table(report: dict) -> str:
