@@ -18,8 +18,8 @@ Parts (``--parts``, comma-separated; default all):
     a failure counting 0), mean similarity of those results and the success rate. The score is
     unnormalized plogP for both start and result (the file's own second column is logP − SA).
 ``oracle``  ``optimize_with_oracle`` against mol-ga's ``default_ga`` at ``--budgets`` oracle
-    calls, seeds ``--seeds``, from the same 1,000 random ZINC250k molecules (counted in both
-    budgets), on QED, similarity to celecoxib, the mean similarity to camphor and menthol
+    calls, seeds ``--seeds``, from the same random ZINC250k molecules (1,000, or a quarter of a
+    smaller budget; counted in both budgets), on QED, similarity to celecoxib, the mean similarity to camphor and menthol
     (GuacaMol's median-1 molecules) and ``qed + 0.3*plogp - 0.5*sa``. Each unique canonical
     SMILES scored counts once; molecules over the heavy-atom cap are rejected before scoring
     (uncounted) for both methods. Reports best and top-10 mean.
@@ -241,6 +241,15 @@ def _top_stats(scores: list[float]) -> dict[str, float]:
             "top10_mean": float(finite[:10].mean()) if len(finite) else math.nan}
 
 
+def initial_population(initial: int, budget: int) -> int:
+    """The starting population for ``budget``: ``initial``, but at most a quarter of the budget.
+
+    It is counted in the budget, so 1,000 starting molecules would spend a 1,000-call budget
+    before either method proposed anything (both would report the same random molecules).
+    """
+    return max(1, min(initial, budget // 4))
+
+
 def run_oracle(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
     import random
 
@@ -248,13 +257,15 @@ def run_oracle(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
 
     objectives = oracle_objectives(args.objectives)
     out: dict[str, Any] = {"budgets": args.budgets, "seeds": args.seeds,
-                           "initial_population": args.initial, "results": {}}
+                           "initial_population": {str(b): initial_population(args.initial, b)
+                                                  for b in args.budgets},
+                           "results": {}}
     for name, objective in objectives.items():
         out["results"][name] = {}
         for budget in args.budgets:
             rows: dict[str, list[dict[str, float]]] = {"vae": [], "ga": []}
             for seed in args.seeds:
-                population = zinc_sample(args.initial, seed)
+                population = zinc_sample(initial_population(args.initial, budget), seed)
                 t0 = time.perf_counter()
                 per_round = args.per_round or max(250, (budget - len(population)) // 10)
                 result = optimize_with_oracle(vae, objective, budget=budget, initial=population,
@@ -362,7 +373,8 @@ def main() -> None:
     parser.add_argument("--objectives", type=lambda t: [x for x in t.split(",") if x],
                         default=["qed", "celecoxib_similarity", "median_camphor_menthol",
                                  "qed+0.3plogp-0.5sa"])
-    parser.add_argument("--initial", type=int, default=1000)
+    parser.add_argument("--initial", type=int, default=1000,
+                        help="starting population (at most a quarter of each budget)")
     parser.add_argument("--per-round", type=int, default=None,
                         help="molecules scored per round (default: max(250, budget/10))")
     parser.add_argument("--oracle-starts", type=int, default=256)
