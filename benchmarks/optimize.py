@@ -19,8 +19,8 @@ Parts (``--parts``, comma-separated; default all):
     unnormalized plogP for both start and result (the file's own second column is logP − SA).
 ``oracle``  ``optimize_with_oracle`` against mol-ga's ``default_ga`` at ``--budgets`` oracle
     calls, seeds ``--seeds``, from the same random ZINC250k molecules (1,000, or a quarter of a
-    smaller budget; counted in both budgets), on QED, similarity to celecoxib, the mean similarity to camphor and menthol
-    (GuacaMol's median-1 molecules) and ``qed + 0.3*plogp - 0.5*sa``. Each unique canonical
+    smaller budget; counted in both budgets), on QED, similarity to celecoxib, the mean
+    similarity to camphor and menthol (GuacaMol's median-1 molecules) and ``qed + 0.3*plogp - 0.5*sa``. Each unique canonical
     SMILES scored counts once; molecules over the heavy-atom cap are rejected before scoring
     (uncounted) for both methods. Reports best and top-10 mean.
 ``timing``  ``--timing-starts`` prior samples × ``--timing-steps`` Adam steps, decoded every
