@@ -48,7 +48,9 @@ class MetricsLog:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 from torch.utils.tensorboard import SummaryWriter
-            self.writer = SummaryWriter(log_dir=str(out_dir / "tensorboard"))
+            # on resume, TensorBoard drops what the interrupted run logged after the checkpoint
+            purge = None if resume_step is None else resume_step + 1
+            self.writer = SummaryWriter(log_dir=str(out_dir / "tensorboard"), purge_step=purge)
         except ImportError:
             logger.debug("tensorboard is not installed; metrics go to %s only", self.path)
 
