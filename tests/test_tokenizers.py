@@ -422,3 +422,30 @@ def test_tokenize_many_on_several_processes_matches_one_by_one(zinc_smiles, monk
     parallel = tokenizer.tokenize_many(smiles, n_jobs=2)
     assert [None if isinstance(t, TokenizationError) else t for t in parallel] == serial
     assert "C1CC" in str(parallel[-2])
+
+
+def test_detokenize_many_on_several_processes_matches_one_by_one(zinc_smiles,
+                                                                  monkeypatch) -> None:
+    import molvae.tokenizers as tokenizers
+
+    tokenizer = tokenizers.empty_tokenizer("selfies")
+    token_lists = [tokenizer.tokenize(s) for s in zinc_smiles[:300]] + [["[C]", "[Branch1"]]
+    serial = [tokenizer.detokenize(t) for t in token_lists[:-1]]
+    monkeypatch.setattr(tokenizers, "_CHUNK", 50)
+    assert tokenizer.detokenize_many(token_lists, n_jobs=2) == serial + [None]
+    assert tokenizer.detokenize_many(token_lists, n_jobs=1) == serial + [None]
+
+
+def test_decode_batch_detokenizes_each_distinct_row_once(tok: SmilesTokenizer,
+                                                         monkeypatch) -> None:
+    calls: list[int] = []
+    original = type(tok).detokenize_many
+
+    def counting(self, token_lists, **kwargs):  # noqa: ANN001, ANN202
+        calls.append(len(token_lists))
+        return original(self, token_lists, **kwargs)
+
+    monkeypatch.setattr(type(tok), "detokenize_many", counting)
+    batch = tok.encode_batch(["CCO", "CCO", "c1ccccc1", "CCO"])
+    assert tok.decode_batch(batch.ids) == ["CCO", "CCO", "c1ccccc1", "CCO"]
+    assert calls == [2]
