@@ -1,6 +1,7 @@
 """Conditional generation: how close do sampled molecules come to the asked property values?
 
     python benchmarks/conditional.py --limit 20000 --epochs 6 --out conditional.json
+    python benchmarks/conditional.py --tokenizer selfies --out conditional-selfies.json
     python benchmarks/conditional.py --checkpoint runs/cvae/best --out conditional.json
 
 Trains (or loads) a conditional VAE with ``conditions: [logp, qed]`` and, for several targets,
@@ -39,6 +40,7 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, default=None)
     parser.add_argument("--config", default="zinc")
     parser.add_argument("--limit", type=int, default=20_000, help="ZINC250k molecules to train on")
+    parser.add_argument("--tokenizer", default=None, help="smiles or selfies (default: the config's)")
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--run-dir", type=Path, default=Path("runs/conditional"))
     parser.add_argument("--n", type=int, default=1000)
@@ -57,6 +59,7 @@ def main() -> None:
         # a small model a CPU trains in minutes; quality is far below the zinc.yaml model's
         config = with_overrides(
             load_config(args.config), conditions="logp,qed", property_head="", limit=args.limit,
+            tokenizer=args.tokenizer,
             epochs=args.epochs, embedding_dim=32, encoder_hidden=128, latent_dim=32,
             decoder_hidden=256, decoder_layers=2, batch_size=128, lr=2e-3, lr_warmup_steps=100,
             kl_warmup_steps=1000, checkpoint_every=None, eval_samples=500, eval_reconstruct=300,
@@ -64,7 +67,8 @@ def main() -> None:
         start = time.perf_counter()
         result = train(config, progress=False)
         report["training"] = {"seconds": time.perf_counter() - start, "epochs": args.epochs,
-                              "molecules": args.limit, "best_metrics": result.metrics}
+                              "molecules": args.limit, "tokenizer": config.model.tokenizer,
+                              "best_metrics": result.metrics}
         checkpoint = result.best_path
     else:
         checkpoint = args.checkpoint
