@@ -40,7 +40,8 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, default=None)
     parser.add_argument("--config", default="zinc")
     parser.add_argument("--limit", type=int, default=20_000, help="ZINC250k molecules to train on")
-    parser.add_argument("--tokenizer", default=None, help="smiles or selfies (default: the config's)")
+    parser.add_argument("--tokenizer", default=None,
+                        help="smiles or selfies (default: the config's)")
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--run-dir", type=Path, default=Path("runs/conditional"))
     parser.add_argument("--n", type=int, default=1000)
