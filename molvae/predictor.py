@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor, nn
+from torch.optim.adamw import adamw
 
 from molvae.errors import CheckpointError, DatasetError, MolvaeError
 from molvae.files import atomic_write, atomic_write_text
@@ -120,10 +121,11 @@ def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, floa
 
 
 class Adam:
-    """Plain Adam (with optional decoupled weight decay) over a few tensors.
+    """Adam (decoupled weight decay when ``weight_decay``) over a few tensors, stepped with
+    gradients passed in: state for ``torch.optim``'s functional ``adamw``.
 
-    ``torch.optim`` costs several seconds of imports on first use; this is all the predictors
-    and the latent ascent need.
+    Constructing the first ``torch.optim.Adam`` of a process imports about 800 modules (the
+    compiler stack: 1–2 s); the functional form, the same arithmetic, imports none.
     """
 
     def __init__(self, params: Sequence[Tensor], *, lr: float, betas: tuple[float, float] = (0.9, 0.999),
@@ -132,20 +134,14 @@ class Adam:
         self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay
         self.m = [torch.zeros_like(p) for p in self.params]
         self.v = [torch.zeros_like(p) for p in self.params]
-        self.t = 0
+        self.steps = [torch.zeros((), dtype=torch.float32) for _ in self.params]
 
     @torch.no_grad()
     def step(self, grads: Sequence[Tensor], lr: float | None = None) -> None:
-        lr = self.lr if lr is None else lr
-        self.t += 1
-        b1, b2 = self.betas
-        c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
-        for p, g, m, v in zip(self.params, grads, self.m, self.v):
-            if self.weight_decay:
-                p.mul_(1 - lr * self.weight_decay)
-            m.mul_(b1).add_(g, alpha=1 - b1)
-            v.mul_(b2).addcmul_(g, g, value=1 - b2)
-            p.addcdiv_(m, v.div(c2).sqrt_().add_(self.eps), value=-lr / c1)
+        adamw(self.params, list(grads), self.m, self.v, [], self.steps, foreach=False,
+              amsgrad=False, beta1=self.betas[0], beta2=self.betas[1],
+              lr=self.lr if lr is None else lr, weight_decay=self.weight_decay, eps=self.eps,
+              maximize=False)
 
 
 def _split(n: int, valid_fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
