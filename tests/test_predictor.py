@@ -1,5 +1,4 @@
-"""Predictors: the latent MLP ensemble (fit, held-out report, save/load beside the model) and the
-graph model on molecules."""
+"""Predictors: the latent MLP ensemble (fit, held-out report, save/load beside the model)."""
 
 from __future__ import annotations
 
@@ -13,12 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from molvae.chemistry import compute_properties
 from molvae.errors import CheckpointError, DatasetError
 from molvae.predictor import (
-    GraphModel,
     LatentPredictor,
-    fit_graph_model,
     fit_latent_predictor,
     fit_predictor,
     load_predictor,
@@ -102,17 +98,6 @@ def test_train_predictor_from_file_saves_beside_the_model(zinc_frame: pd.DataFra
         train_predictor_from_file(model_copy, csv, "pKi")
 
 
-def test_graph_model_learns_a_simple_property(zinc_smiles: list[str], tmp_path: Path) -> None:
-    smiles = zinc_smiles[:360]
-    atoms = compute_properties(smiles, ["heavy_atoms"])["heavy_atoms"].to_numpy()
-    model = fit_graph_model(smiles, atoms, target="heavy_atoms", epochs=30, seed=0)
-    assert model.report.r2 > 0.8 and model.report.n_valid == 36
-    scores = model(["CCO", "not a molecule", smiles[0]])
-    assert math.isnan(scores[1]) and abs(scores[2] - atoms[0]) < 3
-    loaded = GraphModel.load(model.save(tmp_path / "gin.safetensors"))
-    np.testing.assert_allclose(loaded(smiles[:20]), model(smiles[:20]), rtol=1e-6)
-
-
 def test_regression_metrics_are_nan_when_undefined() -> None:
     assert all(math.isnan(v) for v in regression_metrics(np.ones(1), np.ones(1)).values())
     assert math.isnan(regression_metrics(np.ones(5), np.arange(5.0))["r2"])
@@ -122,18 +107,3 @@ def test_docstring_examples_run() -> None:
     import molvae.predictor
 
     assert doctest.testmod(molvae.predictor, optionflags=doctest.ELLIPSIS).failed == 0
-
-
-def test_graph_model_from_file_is_an_oracle_for_optimize(zinc_frame: pd.DataFrame,
-                                                        tmp_path: Path) -> None:
-    from molvae.objectives import Oracle, make_objective
-    from molvae.predictor import train_graph_model_from_file
-
-    csv = tmp_path / "labels.csv"
-    pd.DataFrame({"smiles": zinc_frame["smiles"][:120], "y": zinc_frame["logp"][:120]}).to_csv(
-        csv, index=False)
-    model, report = train_graph_model_from_file(csv, "y", tmp_path / "gin", epochs=3)
-    assert (tmp_path / "gin.safetensors").is_file() and report.n_train + report.n_valid == 120
-    oracle = Oracle(make_objective(GraphModel.load(tmp_path / "gin.safetensors")))
-    scores = oracle.score(["CCO", "not a molecule"])
-    assert math.isfinite(scores[0]) and math.isnan(scores[1])
