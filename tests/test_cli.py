@@ -208,6 +208,32 @@ def test_predictor_train_reports_held_out_r2_and_spearman(tiny_checkpoint, zinc_
     assert "held-out R²" in result.output and "Spearman" in result.output
 
 
+def test_a_graph_model_trained_from_a_csv_is_the_oracle_of_optimize(tiny_checkpoint, zinc_frame,
+                                                                    tmp_path, monkeypatch):
+    data = tmp_path / "assay.csv"
+    zinc_frame[["smiles", "logp"]].head(150).rename(columns={"logp": "pIC50"}).to_csv(data,
+                                                                                    index=False)
+    monkeypatch.chdir(tmp_path)
+    result = run("predictor", "train", str(data), "--target", "pIC50", "--graph", "--epochs", "3")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "pIC50.gin.safetensors").is_file() and "held-out R²" in result.output
+    out = tmp_path / "opt.csv"
+    result = run("optimize", "--oracle", "pIC50.gin.safetensors", "--model", str(tiny_checkpoint),
+                 "--n-starts", "8", "--steps", "5", "--budget", "60", "-o", str(out),
+                 "--device", "cpu", "--no-novelty")
+    assert result.exit_code == 0, result.output
+    assert "GraphModel('pIC50'" in result.output
+    from molvae.graph_model import GraphModel
+
+    frame = pd.read_csv(out)
+    oracle = GraphModel.load(tmp_path / "pIC50.gin.safetensors")
+    assert frame["score"].tolist() == pytest.approx(oracle(frame["smiles"].tolist()), rel=1e-5)
+    assert_one_line_error(run("optimize", "--oracle", "missing.safetensors", "--model",
+                              str(tiny_checkpoint)), "missing.safetensors")
+    assert_one_line_error(run("optimize", "--oracle", "pIC50.gin.safetensors", "--property",
+                              "logp", "--model", str(tiny_checkpoint)), "exactly one")
+
+
 
 def test_score_writes_per_molecule_scores_and_reports_bad_rows(tiny_checkpoint, zinc_smiles,
                                                                tmp_path):

@@ -23,6 +23,8 @@ def optimize_command(
                                            "(logp, plogp, qed, sa, mw, ...; see `molvae props --list`)."),
     objective: Optional[str] = typer.Option(None, "--objective", help="A weighted sum instead, "
                                             "e.g. \"qed + 0.3*plogp - 0.5*sa\"."),
+    oracle: Optional[Path] = typer.Option(None, "--oracle", help="Score with a graph model "
+                                          "instead (from `molvae predictor train --graph`)."),
     model: str = typer.Option("zinc", "--model", "-m", help=MODEL_HELP),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="CSV of the ranked molecules."),
     grid: Optional[Path] = typer.Option(None, "--grid", help="Draw the top molecules to a .png or .svg."),
@@ -49,12 +51,19 @@ def optimize_command(
     """Steer molecules toward a property by gradient ascent in latent space; RDKit scores them."""
     from molvae.optimize import optimize
 
-    if (property is None) == (objective is None):
-        raise MolvaeError("give exactly one of --property NAME or --objective \"EXPRESSION\"")
+    if sum(x is not None for x in (property, objective, oracle)) != 1:
+        raise MolvaeError("give exactly one of --property NAME, --objective \"EXPRESSION\" or "
+                          "--oracle GRAPH_MODEL.safetensors")
     if start and starts is not None:
         raise MolvaeError("give --start SMILES or --starts FILE, not both")
+    score = property or objective
+    if oracle is not None:
+        from molvae.graph_model import GraphModel
+
+        score = GraphModel.load(oracle)
+        typer.echo(f"scoring with {score!r}")
     vae = _load_model(model, device)
-    result = optimize(vae, property or objective, n_starts=n_starts, steps=steps,
+    result = optimize(vae, score, n_starts=n_starts, steps=steps,
                       starts=list(start) if start else (str(starts) if starts else None),
                       min_similarity=min_similarity, max_heavy_atoms=max_heavy_atoms,
                       substructure=substructure, minimize=minimize, target=target, budget=budget,
@@ -87,15 +96,30 @@ def predictor_train(
     target: str = typer.Option(..., "--target", "-t", help="The label column (or a built-in property)."),
     model: str = typer.Option("zinc", "--model", "-m", help=MODEL_HELP),
     smiles_column: Optional[str] = typer.Option(None, "--smiles-column"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to save (default: beside the model)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to save (default: beside "
+                                       "the model; with --graph, TARGET.gin.safetensors here)."),
+    graph: bool = typer.Option(False, "--graph", help="Fit a graph network (GIN) on the molecules "
+                               "themselves instead, for use as `molvae optimize --oracle FILE`."),
+    epochs: int = typer.Option(60, "--epochs", min=1, help="Training epochs of the graph network."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
-    """Fit an ensemble of MLPs on z to a label column; report held-out R² and Spearman."""
-    from molvae.predictor import train_predictor_from_file
+    """Fit an ensemble of MLPs on z to a label column (or, with --graph, a GIN on the molecules);
+    report held-out R² and Spearman."""
+    if graph:
+        from molvae.graph_model import train_graph_model_from_file
 
-    predictor, report = train_predictor_from_file(model, data, target, smiles_column=smiles_column,
-                                                  out=out, seed=seed)
+        out = out if out is not None else Path(f"{target}.gin.safetensors")
+        _, report = train_graph_model_from_file(data, target, out,
+                                                smiles_column=smiles_column, seed=seed,
+                                                epochs=epochs)
+        saved_to = out.with_suffix(".safetensors")
+    else:
+        from molvae.predictor import train_predictor_from_file
+
+        predictor, report = train_predictor_from_file(model, data, target,
+                                                      smiles_column=smiles_column, out=out,
+                                                      seed=seed)
+        saved_to = predictor.saved_to
     typer.echo(f"{target}: trained on {report.n_train}, held out {report.n_valid} "
                f"({report.n_dropped} rows dropped); held-out R² {report.r2:.3f}, "
-               f"Spearman {report.spearman:.3f}, RMSE {report.rmse:.3g}; saved to "
-               f"{predictor.saved_to}")
+               f"Spearman {report.spearman:.3f}, RMSE {report.rmse:.3g}; saved to {saved_to}")
