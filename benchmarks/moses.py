@@ -35,15 +35,18 @@ from molvae.vae import MolVAE  # noqa: E402
 
 #: published rows (MOSES README, GUIDE §7): the models to beat
 PUBLISHED = {
-    "MOSES VAE": {"valid": 0.977, "unique@10k": 0.998, "FCD/Test": 0.099, "SNN/Test": 0.626,
+    "MOSES VAE": {"valid": 0.977, "unique@10000": 0.998, "FCD/Test": 0.099, "SNN/Test": 0.626,
                   "IntDiv": 0.856, "Novelty": 0.695},
     "MOSES CharRNN": {"valid": 0.975, "FCD/Test": 0.073, "Novelty": 0.842},
     "MOSES JTN-VAE": {"valid": 1.0, "FCD/Test": 0.395, "Novelty": 0.914},
 }
 #: molecules in MOSES train (configs/moses.yaml)
 MOSES_TRAIN = 1_584_663
-COLUMNS = ["valid", "unique@10k", "FCD/Test", "FCD/TestSF", "SNN/Test", "Frag/Test", "Scaf/Test",
-           "Scaf/TestSF", "IntDiv", "IntDiv2", "Filters", "Novelty"]
+#: (table heading, key of molvae.metrics.evaluate's result)
+COLUMNS = [("valid", "valid"), ("unique@10k", "unique@10000"), ("FCD/Test", "FCD/Test"),
+           ("FCD/TestSF", "FCD/TestSF"), ("SNN/Test", "SNN/Test"), ("Frag/Test", "Frag/Test"),
+           ("Scaf/Test", "Scaf/Test"), ("Scaf/TestSF", "Scaf/TestSF"), ("IntDiv", "IntDiv"),
+           ("IntDiv2", "IntDiv2"), ("Filters", "Filters"), ("Novelty", "Novelty")]
 
 
 def main() -> None:
@@ -123,14 +126,14 @@ def scaled_schedule(base, *, limit: int | None, epochs: int | None,
 
 def markdown_table(report: dict) -> str:
     label = "" if report["protocol"] == "full" else " (reduced protocol)"
-    lines = ["| model | " + " | ".join(COLUMNS) + " |", "|---" * (len(COLUMNS) + 1) + "|"]
-    for tokenizer, run in report["runs"].items():
-        m = run["metrics"]
-        lines.append(f"| molvae {tokenizer}{label} | "
-                     + " | ".join(f"{m[c]:.3f}" if c in m else "–" for c in COLUMNS) + " |")
-    for name, row in PUBLISHED.items():
-        lines.append(f"| {name} (published) | "
-                     + " | ".join(f"{row[c]:.3f}" if c in row else "–" for c in COLUMNS) + " |")
+    lines = ["| model | " + " | ".join(head for head, _ in COLUMNS) + " |",
+             "|---" * (len(COLUMNS) + 1) + "|"]
+    rows = [(f"molvae {tokenizer}{label}", run["metrics"])
+            for tokenizer, run in report["runs"].items()]
+    rows += [(f"{name} (published)", row) for name, row in PUBLISHED.items()]
+    for name, values in rows:
+        lines.append(f"| {name} | " + " | ".join(f"{values[key]:.3f}" if key in values else "–"
+                                                 for _, key in COLUMNS) + " |")
     return "\n".join(lines)
 
 
