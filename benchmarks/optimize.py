@@ -20,9 +20,10 @@ Parts (``--parts``, comma-separated; default all):
 ``oracle``  ``optimize_with_oracle`` against mol-ga's ``default_ga`` at ``--budgets`` oracle
     calls, seeds ``--seeds``, from the same random ZINC250k molecules (1,000, or a quarter of a
     smaller budget; counted in both budgets), on QED, similarity to celecoxib, the mean
-    similarity to camphor and menthol (GuacaMol's median-1 molecules) and ``qed + 0.3*plogp - 0.5*sa``. Each unique canonical
-    SMILES scored counts once; molecules over the heavy-atom cap are rejected before scoring
-    (uncounted) for both methods. Reports best and top-10 mean.
+    similarity to camphor and menthol (GuacaMol's median-1 molecules) and
+    ``qed + 0.3*plogp - 0.5*sa``. Each unique canonical SMILES scored counts once; molecules over
+    the heavy-atom cap are rejected before scoring (uncounted) for both methods. Reports best
+    and top-10 mean.
 ``timing``  ``--timing-starts`` prior samples × ``--timing-steps`` Adam steps, decoded every
     ``--decode-every`` steps, every unique valid molecule scored by RDKit (plogP), with a
     predictor fitted beforehand (its fit timed separately); wall-clock and a breakdown. Each

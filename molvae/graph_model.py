@@ -157,6 +157,7 @@ class GraphModel:
         self.target, self.y_mean, self.y_std = target, float(y_mean), float(y_std)
         self.hidden, self.layers = hidden, layers
         self.report = report
+        self.saved_to: Path | None = None  # where save() last wrote it
         self.__name__ = f"graph_model_{target}"
 
     def __repr__(self) -> str:
@@ -189,6 +190,7 @@ class GraphModel:
         tensors = {k: v.detach().cpu().contiguous().clone() for k, v in self.net.state_dict().items()}
         atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata={_META_KEY: json.dumps(meta)}))
         atomic_write_text(path.with_suffix(".json"), json.dumps(meta, indent=1) + "\n")
+        self.saved_to = path
         return path
 
     @classmethod

@@ -217,6 +217,9 @@ def test_a_graph_model_trained_from_a_csv_is_the_oracle_of_optimize(tiny_checkpo
     result = run("predictor", "train", str(data), "--target", "pIC50", "--graph", "--epochs", "3")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "pIC50.gin.safetensors").is_file() and "held-out R²" in result.output
+    assert "saved to pIC50.gin.safetensors" in result.output
+    assert_one_line_error(run("predictor", "train", str(data), "--target", "pIC50", "--epochs",
+                              "3", "--model", str(tiny_checkpoint)), "--graph")
     out = tmp_path / "opt.csv"
     result = run("optimize", "--oracle", "pIC50.gin.safetensors", "--model", str(tiny_checkpoint),
                  "--n-starts", "8", "--steps", "5", "--budget", "60", "-o", str(out),

@@ -100,19 +100,22 @@ def predictor_train(
                                        "the model; with --graph, TARGET.gin.safetensors here)."),
     graph: bool = typer.Option(False, "--graph", help="Fit a graph network (GIN) on the molecules "
                                "themselves instead, for use as `molvae optimize --oracle FILE`."),
-    epochs: int = typer.Option(60, "--epochs", min=1, help="Training epochs of the graph network."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="Training epochs of the "
+                                         "graph network (with --graph; default 60)."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Fit an ensemble of MLPs on z to a label column (or, with --graph, a GIN on the molecules);
     report held-out R² and Spearman."""
+    if epochs is not None and not graph:
+        raise MolvaeError("--epochs sets the graph network's training: use it with --graph")
     if graph:
         from molvae.graph_model import train_graph_model_from_file
 
         out = out if out is not None else Path(f"{target}.gin.safetensors")
-        _, report = train_graph_model_from_file(data, target, out,
-                                                smiles_column=smiles_column, seed=seed,
-                                                epochs=epochs)
-        saved_to = out.with_suffix(".safetensors")
+        graph_model, report = train_graph_model_from_file(
+            data, target, out, smiles_column=smiles_column, seed=seed,
+            **({} if epochs is None else {"epochs": epochs}))
+        saved_to = graph_model.saved_to
     else:
         from molvae.predictor import train_predictor_from_file
 
