@@ -416,11 +416,13 @@ class _Session:
     def propose(self, predictor: LatentPredictor, z0: np.ndarray,
                 starts: Sequence[str | None] | None, start_indices: np.ndarray, *, steps: int,
                 lr: float, prior_weight: float, decode_every: int, exploration: float,
-                round_index: int) -> pd.DataFrame:
+                round_index: int, temperature: float | None = None) -> pd.DataFrame:
         """Ascend from ``z0``, decode the snapshots, keep the molecules meeting the constraints.
 
         One row per (trajectory, molecule): the first snapshot that decoded to it. ``starts``
-        None: each trajectory's start is what its step-0 point decodes to (prior samples).
+        None: each trajectory's start is what its step-0 point decodes to greedily (prior
+        samples). ``temperature`` None: greedy decoding; a number: each snapshot is decoded by
+        sampling tokens at that temperature (seeded by the session's seed and the round).
         """
         t0 = time.perf_counter()
         snap_steps, zs, preds, stds = ascend(predictor, z0, objective=self.objective, steps=steps,
@@ -429,13 +431,21 @@ class _Session:
         self.timings["ascent"] += time.perf_counter() - t0
         n_snap, n_traj, dim = zs.shape
         t0 = time.perf_counter()
-        raws = self.vae.decode_raw(zs.reshape(-1, dim), greedy=True,
-                                   batch_size=self.decode_batch_size)
+        if temperature is None:
+            raws = self.vae.decode_raw(zs.reshape(-1, dim), greedy=True,
+                                       batch_size=self.decode_batch_size)
+            start_raws = raws[:n_traj]  # snapshot 0 is z0 itself: each start comes for free
+        else:
+            raws = self.vae.decode_raw(zs.reshape(-1, dim), greedy=False, temperature=temperature,
+                                       seed=self.seed * 1009 + round_index,
+                                       batch_size=self.decode_batch_size)
+            start_raws = (self.vae.decode_raw(zs[0], greedy=True, batch_size=self.decode_batch_size)
+                          if starts is None else [])
         self.timings["decode"] += time.perf_counter() - t0
-        self.n_decoded += len(raws)
-        self.inspect(raws)
-        if starts is None:  # snapshot 0 is z0 itself: greedy decoding gives each start for free
-            start_mols = [self.parsed.get(raw) if raw else None for raw in raws[:n_traj]]
+        self.n_decoded += len(raws) + (len(start_raws) if temperature is not None else 0)
+        self.inspect([*raws, *start_raws])
+        if starts is None:
+            start_mols = [self.parsed.get(raw) if raw else None for raw in start_raws]
             starts = [m.canonical if m is not None else None for m in start_mols]
         bound = self.constraints.min_similarity
         t0 = time.perf_counter()
@@ -483,6 +493,26 @@ class _Session:
             new = new[: max(0, int(limit))]
         if new:
             self.score(new)
+
+    def centers(self, per_start: int) -> pd.DataFrame:
+        """Where the next round restarts, for each start: the start itself (when it was scored)
+        and its ``per_start − 1`` best-scoring distinct molecules found so far (all met the
+        constraints when proposed); columns ``smiles, start, start_index``."""
+        frame = pd.concat(self.rows, ignore_index=True)
+        own = frame.drop_duplicates("start_index")[["start", "start_index"]]
+        own = own[[isinstance(s, str) and self.oracle.known(s) for s in own["start"]]]
+        own = own.assign(smiles=own["start"])
+        scores = {s: self.oracle.records[s].score for s in frame["smiles"].unique()
+                  if self.oracle.known(s)}
+        found = frame.assign(score=frame["smiles"].map(scores)).dropna(subset=["score"])
+        found = found[found["smiles"] != found["start"]]
+        found = found.sort_values("score", ascending=False, kind="stable")
+        found = found.drop_duplicates(["start_index", "smiles"])
+        found = found.groupby("start_index", sort=False).head(per_start - 1 if len(own) else
+                                                              per_start)
+        columns = ["smiles", "start", "start_index"]
+        both = pd.concat([own[columns], found[columns]], ignore_index=True)
+        return both.sort_values("start_index", kind="stable").reset_index(drop=True)
 
     # -- the result
 
@@ -557,6 +587,15 @@ def _given_starts(session: _Session, starts: StartsLike) -> tuple[np.ndarray, li
     return z[ok], [k for k, good in zip(kept, ok) if good]
 
 
+def _copies(z: np.ndarray, starts: list[str], start_indices: np.ndarray, copies: int,
+            noise: float, rng: np.random.Generator) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Each point ``copies`` times, every copy after the first jittered by ``noise``."""
+    z0 = np.repeat(np.asarray(z, dtype=np.float32), copies, axis=0)
+    jitter = np.tile(np.arange(copies) > 0, len(z))
+    z0[jitter] += noise * rng.standard_normal((int(jitter.sum()), z0.shape[1])).astype(np.float32)
+    return z0, [s for s in starts for _ in range(copies)], np.repeat(start_indices, copies)
+
+
 def _sample_dataset(dataset: Any, n: int, rng: np.random.Generator) -> list[str]:
     from molvae.chemistry import canonicalize_many
     from molvae.predictor import _dataset_smiles
@@ -586,7 +625,8 @@ def _default_dataset(vae: MolVAE, dataset: Any) -> Any:
 
 def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, steps: int = 100,
              lr: float = 0.05, prior_weight: float = 0.1, starts: StartsLike = None,
-             restarts: int = 1, start_noise: float = 0.1, seed: int = 0,
+             restarts: int = 1, start_noise: float = 0.1, temperature: float | None = None,
+             rounds: int = 1, centers: int = 4, seed: int = 0,
              predictor: LatentPredictor | None = None, dataset: Any = None, n_train: int = 2000,
              n_models: int = 5, budget: int | None = None, min_similarity: float | None = None,
              max_heavy_atoms: int | None = 38, substructure: str | None = None,
@@ -610,6 +650,14 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
             the budget cannot cover every proposal, the most promising (by prediction) go first.
         min_similarity, max_heavy_atoms, substructure: see :class:`Constraints`.
         decode_every: decode every trajectory at steps 0, k, 2k, ..., ``steps``.
+        temperature: None decodes each snapshot greedily (its most likely molecule); a number
+            samples tokens at that temperature instead, so restarts from one point propose
+            different molecules (many more, and more of them close to the start: the setting
+            for similarity-constrained optimization, with ``restarts`` of 20 or more).
+        rounds, centers: each round after the first restarts ``ceil(restarts / centers)``
+            times from each of ``centers`` points per start: the start itself and its best
+            molecules found so far (true score; all meeting the constraints, similarity still
+            measured to the original start).
         novelty_reference: SMILES (or a dataset) to flag ``novel`` against; ``"auto"``: the
             model's training data when its checkpoint names it (or ``dataset``); None: the
             ``novel`` column is left empty.
@@ -619,6 +667,12 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
     Returns an :class:`OptimizeResult`; ``result.frame`` is the ranked DataFrame.
     """
     t_start = time.perf_counter()
+    if rounds < 1 or centers < 1 or restarts < 1:
+        raise MolvaeError(f"rounds, centers and restarts must be at least 1; got {rounds}, "
+                          f"{centers}, {restarts}")
+    if temperature is not None and not temperature > 0:
+        raise MolvaeError(f"temperature must be positive (or None for greedy decoding), got "
+                          f"{temperature}")
     objective_ = make_objective(objective, minimize=minimize, target=target)
     constraints = Constraints(max_heavy_atoms, min_similarity, substructure)
     oracle = Oracle(objective_, budget=budget)
@@ -630,12 +684,9 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
     if starts is not None:
         z_given, start_smiles = _given_starts(session, starts)
         session.score(start_smiles)  # counted: improvements are measured against them
-        copies = max(1, restarts)
-        z0 = np.repeat(z_given, copies, axis=0)
-        start_list: list[str] | None = [s for s in start_smiles for _ in range(copies)]
-        start_idx = np.repeat(np.arange(len(start_smiles)), copies)
-        jitter = np.tile(np.arange(copies) > 0, len(start_smiles))
-        z0[jitter] += start_noise * rng.standard_normal((int(jitter.sum()), z0.shape[1]))
+        start_list: list[str] | None
+        z0, start_list, start_idx = _copies(z_given, start_smiles, np.arange(len(start_smiles)),
+                                            restarts, start_noise, rng)
     else:
         if min_similarity is not None:
             raise MolvaeError("min_similarity needs start molecules (starts=...): the similarity "
@@ -660,12 +711,25 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
         raise MolvaeError(f"the predictor takes z of dimension {predictor.latent_dim}, this model "
                           f"has {vae.latent_dim}; fit a predictor for this model")
 
-    # 3. ascend, decode, filter; 4. score (most promising first when the budget is short)
-    frame = session.propose(predictor, z0, start_list, start_idx, steps=steps, lr=lr,
-                            prior_weight=prior_weight, decode_every=decode_every,
-                            exploration=exploration, round_index=1)
-    session.rows.append(frame)
-    session.score_candidates(frame, oracle.remaining)
+    # 3. ascend, decode, filter; 4. score (most promising first when the budget is short);
+    # later rounds restart from each start's best molecules so far
+    for round_index in range(1, rounds + 1):
+        if round_index > 1:
+            best = session.centers(centers)
+            z_best = session.encode(best["smiles"].tolist()) if len(best) else np.zeros((0, 1))
+            ok = ~np.isnan(z_best).any(axis=1)
+            if not ok.any() or oracle.remaining <= 0:
+                break
+            best = best[ok]
+            z0, start_list, start_idx = _copies(
+                z_best[ok], best["start"].tolist(), best["start_index"].to_numpy(),
+                math.ceil(restarts / centers), start_noise, rng)
+        frame = session.propose(predictor, z0, start_list, start_idx, steps=steps, lr=lr,
+                                prior_weight=prior_weight, decode_every=decode_every,
+                                exploration=exploration, round_index=round_index,
+                                temperature=temperature)
+        session.rows.append(frame)
+        session.score_candidates(frame, oracle.remaining)
     reference = _reference_set(novelty_reference if novelty_reference != "auto" or dataset is None
                                else dataset, vae)
     return session.result(reference=reference, predictor=predictor, t_start=t_start,

@@ -47,11 +47,22 @@ class LookupVAE:
                 out[row] = self.points[index]
         return out
 
-    def decode_raw(self, z, *, greedy: bool = True, batch_size: int = 1000, **_) -> list[str]:
+    def decode_raw(self, z, *, greedy: bool = True, temperature: float = 1.0,
+                   seed: int | None = None, batch_size: int = 1000, **_) -> list[str]:
+        """The nearest library molecule; sampled (``greedy=False``): one of the 8 nearest, with
+        probability ∝ exp(−distance² / temperature), seeded."""
         z = np.asarray(z, dtype=np.float32)
         self.decoded += len(z)
         distances = ((z[:, None, :] - self.points[None, :, :]) ** 2).sum(-1)
-        return [self.raws[j] for j in distances.argmin(1)]
+        if greedy:
+            return [self.raws[j] for j in distances.argmin(1)]
+        rng = np.random.default_rng(seed)
+        nearest = np.argsort(distances, axis=1)[:, :8]
+        logits = -np.take_along_axis(distances, nearest, axis=1) / temperature
+        probs = np.exp(logits - logits.max(1, keepdims=True))
+        probs /= probs.sum(1, keepdims=True)
+        picks = [rng.choice(8, p=row) for row in probs]
+        return [self.raws[nearest[i, k]] for i, k in enumerate(picks)]
 
     def decode(self, z, **kwargs) -> list[str | None]:
         return canonicalize_many(self.decode_raw(z, **kwargs))

@@ -308,6 +308,21 @@ def test_optimize_and_sample_use_the_shipped_model_by_default(tmp_path):
     assert result.exit_code == 0 and "20 sampled: 20 valid" in result.output
 
 
+def test_optimize_near_a_start_keeps_the_bound_in_sampled_rounds(tmp_path):
+    """With --min-similarity the command searches locally: sampled decodes, three rounds."""
+    out = tmp_path / "near.csv"
+    start = "CC(=O)Nc1ccc(O)cc1"
+    result = run("optimize", "--property", "plogp", "--start", start, "--min-similarity", "0.4",
+                 "--restarts", "8", "--steps", "20", "-o", str(out), "--no-novelty")
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    from molvae.chemistry import canonicalize, tanimoto
+
+    assert len(frame) > 1 and set(frame["start"]) == {canonicalize(start)}
+    assert all(tanimoto(s, start) >= 0.4 for s in frame["smiles"])
+    assert frame["round"].max() > 1  # later rounds ran (the local-search default)
+
+
 @pytest.mark.parametrize("args, fragment", [
     (("interpolate", "CCO", "CCN", "--method", "cubic"), "'slerp' or 'linear'"),
     (("neighbors", "CCO", "--radius", "0"), "radius must be positive"),

@@ -109,6 +109,42 @@ def test_min_similarity_holds_for_every_reported_molecule(lookup_vae: LookupVAE,
         assert row.start in starts and tanimoto(row.smiles, row.start) >= 0.4
 
 
+def test_sampled_decoding_proposes_more_molecules_and_is_seeded(lookup_vae: LookupVAE,
+                                                                library: list[str]) -> None:
+    kwargs = dict(starts=library[:6], restarts=8, start_noise=0.0, steps=10, lr=0.02,
+                  dataset=library, n_train=100, novelty_reference=None)
+    greedy = optimize(lookup_vae, "logp", seed=0, **kwargs)
+    sampled = optimize(lookup_vae, "logp", temperature=1.0, seed=0, **kwargs)
+    again = optimize(lookup_vae, "logp", temperature=1.0, seed=0, **kwargs)
+    # without jitter the 8 restarts of a start climb the same path: greedy decoding gives them
+    # the same molecules, sampling different ones
+    assert sampled.candidates["smiles"].nunique() > 2 * greedy.candidates["smiles"].nunique()
+    pd.testing.assert_frame_equal(sampled.frame, again.frame)
+    assert set(sampled.frame["start"]) <= set(library[:6])  # starts stay the given molecules
+
+
+def test_later_rounds_keep_the_bound_and_never_lose_a_starts_best(lookup_vae: LookupVAE,
+                                                                  library: list[str]) -> None:
+    starts = library[:10]
+    kwargs = dict(starts=starts, restarts=8, start_noise=0.6, steps=20, lr=0.05,
+                  min_similarity=0.2, temperature=1.0, dataset=library, n_train=150, seed=3,
+                  novelty_reference=None)
+    one = optimize(lookup_vae, "logp", rounds=1, **kwargs)
+    three = optimize(lookup_vae, "logp", rounds=3, centers=3, **kwargs)
+    assert set(three.candidates["round"]) == {1, 2, 3}
+    for row in three.candidates.itertuples():  # similarity always to the original start
+        assert row.start == starts[row.start_index]
+        assert tanimoto(row.smiles, row.start) >= 0.2
+    best_one = one.best_per_start().set_index("start_index")["score"]
+    best_three = three.best_per_start().set_index("start_index")["score"]
+    assert (best_three.reindex(best_one.index) >= best_one).all()  # round 1 is the same run
+    assert (best_three.reindex(best_one.index) > best_one).any()  # and later rounds add to it
+    for bad, message in ((dict(rounds=0), "rounds"), (dict(temperature=0.0), "temperature")):
+        with pytest.raises(MolvaeError, match=message) as info:
+            optimize(lookup_vae, "logp", starts=starts, dataset=library, **bad)
+        assert "\n" not in str(info.value)
+
+
 def test_max_heavy_atoms_is_enforced(lookup_vae: LookupVAE, library: list[str]) -> None:
     result = optimize(lookup_vae, "heavy_atoms", n_starts=64, steps=30, lr=0.2, dataset=library,
                       n_train=150, max_heavy_atoms=22, seed=0, novelty_reference=None)

@@ -32,6 +32,16 @@ def optimize_command(
     target: Optional[float] = typer.Option(None, "--target", help="Get close to this value instead."),
     n_starts: int = typer.Option(512, "--n-starts", min=1, help="Starting points (prior samples)."),
     steps: int = typer.Option(100, "--steps", min=1, help="Gradient-ascent steps per start."),
+    lr: Optional[float] = typer.Option(None, "--lr", min=0.0, help="Adam step size on z "
+                                       "[default: 0.005 with --min-similarity, else 0.05]."),
+    restarts: int = typer.Option(40, "--restarts", min=1, help="Climbs per start molecule (with "
+                                 "--start/--starts; copies after the first are jittered)."),
+    temperature: Optional[float] = typer.Option(None, "--temperature", min=0.0, help="Decode by "
+                                                "sampling at this temperature; 0: greedy "
+                                                "[default: 1.0 with --min-similarity, else 0]."),
+    rounds: Optional[int] = typer.Option(None, "--rounds", min=1, help="Later rounds restart from "
+                                         "each start's best molecules so far "
+                                         "[default: 3 with --min-similarity, else 1]."),
     start: Optional[List[str]] = typer.Option(None, "--start", help="Start from this molecule "
                                               "(repeatable) instead of prior samples."),
     starts: Optional[Path] = typer.Option(None, "--starts", help="Start from the molecules of a file."),
@@ -62,8 +72,14 @@ def optimize_command(
 
         score = GraphModel.load(oracle)
         typer.echo(f"scoring with {score!r}")
+    local = min_similarity is not None  # search near each start: small steps, sampled decodes
+    if temperature is None:
+        temperature = 1.0 if local else 0.0
     vae = _load_model(model, device)
     result = optimize(vae, score, n_starts=n_starts, steps=steps,
+                      lr=lr if lr is not None else (0.005 if local else 0.05), restarts=restarts,
+                      temperature=temperature or None,
+                      rounds=rounds if rounds is not None else (3 if local else 1),
                       starts=list(start) if start else (str(starts) if starts else None),
                       min_similarity=min_similarity, max_heavy_atoms=max_heavy_atoms,
                       substructure=substructure, minimize=minimize, target=target, budget=budget,
