@@ -36,6 +36,7 @@ from molvae.predictor import (
     _split,
     regression_metrics,
 )
+from molvae.schedules import lr_at
 
 __all__ = ["GraphModel", "fit_graph_model", "train_graph_model_from_file", "ATOM_FEATURES",
            "BOND_FEATURES"]
@@ -251,9 +252,8 @@ def fit_graph_model(smiles: Sequence[str], values: Sequence[float], *, target: s
                 pred = net(*_collate([graphs[i] for i in chunk]))
                 loss = torch.nn.functional.mse_loss(pred, target_t[chunk])
                 grads = torch.autograd.grad(loss, params)
-                scale = step / warmup if step < warmup else \
-                    0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
-                optimizer.step(grads, lr=lr * max(scale, 0.01))  # warmup, then cosine
+                optimizer.step(grads, lr=lr_at(step, base_lr=lr, warmup_steps=warmup,
+                                               total_steps=total, min_lr_ratio=0.01))
                 step += 1
     model = GraphModel(net, target=target, y_mean=y_mean, y_std=y_std, hidden=hidden, layers=layers)
     metrics = {"r2": math.nan, "spearman": math.nan, "rmse": math.nan}

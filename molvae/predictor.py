@@ -41,6 +41,7 @@ from torch.optim.adamw import adamw
 
 from molvae.errors import CheckpointError, DatasetError, MolvaeError
 from molvae.files import atomic_write, atomic_write_text
+from molvae.schedules import lr_at
 
 if TYPE_CHECKING:
     from molvae.vae import MolVAE
@@ -379,7 +380,7 @@ def fit_latent_predictor(z: np.ndarray, values: Sequence[float], *, target: str 
             pred = net(x[idx])
             loss = ((pred - t[idx]) ** 2).mean()
             grads = torch.autograd.grad(loss, params)
-            optimizer.step(grads, lr=0.5 * lr * (1 + math.cos(math.pi * step / steps)))  # cosine
+            optimizer.step(grads, lr=lr_at(step, base_lr=lr, warmup_steps=0, total_steps=steps))
     predictor = LatentPredictor(net, target=target, z_mean=z_mean, z_std=z_std, y_mean=y_mean,
                                 y_std=y_std, model_fingerprint=model_fingerprint, hidden=hidden)
     metrics = {"r2": math.nan, "spearman": math.nan, "rmse": math.nan}
