@@ -285,6 +285,7 @@ def run_oracle(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
                 result = optimize_with_oracle(vae, objective, budget=budget, initial=population,
                                               per_round=per_round, n_starts=args.oracle_starts,
                                               steps=args.oracle_steps, seed=seed,
+                                              temperature=args.oracle_temperature or None,
                                               max_heavy_atoms=args.max_heavy_atoms,
                                               novelty_reference=None)
                 scores = result.scored["score"].tolist()
@@ -427,6 +428,8 @@ def main() -> None:
                         help="molecules scored per round (default: max(250, budget/10))")
     parser.add_argument("--oracle-starts", type=int, default=256)
     parser.add_argument("--oracle-steps", type=int, default=50)
+    parser.add_argument("--oracle-temperature", type=float, default=0.0,
+                        help="decode proposals by sampling at this temperature; 0: greedy")
     parser.add_argument("--ga-offspring", type=int, default=200)
     parser.add_argument("--ga-population", type=int, default=10_000)
     parser.add_argument("--no-ga", action="store_true")

@@ -741,7 +741,8 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
                          n_starts: int = 256,
                          initial: Sequence[str] | int = 1000, seed: int = 0, steps: int = 50,
                          lr: float = 0.05, prior_weight: float = 0.1, decode_every: int = 5,
-                         start_noise: float = 0.1, exploration: float = 0.5, n_models: int = 5,
+                         start_noise: float = 0.1, exploration: float = 0.5,
+                         temperature: float | None = None, n_models: int = 5,
                          dataset: Any = None, min_similarity: float | None = None,
                          max_heavy_atoms: int | None = 38, substructure: str | None = None,
                          minimize: bool = False, target: float | None = None,
@@ -757,6 +758,7 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     molecules. ``rounds`` None: rounds continue until the budget is spent, or until
     ``patience`` rounds in a row find nothing new (the start jitter doubles after each such
     round); a number: at most that many rounds, the remaining budget spread evenly over them.
+    ``temperature``: as in :func:`optimize` (None: greedy decoding; a number: sampled decodes).
     An oracle that raises or returns NaN for a molecule is recorded (NaN score, ``error``),
     never fatal.
 
@@ -767,6 +769,9 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     t_start = time.perf_counter()
     if budget < 2:
         raise MolvaeError(f"budget must be at least 2 oracle calls, got {budget}")
+    if temperature is not None and not temperature > 0:
+        raise MolvaeError(f"temperature must be positive (or None for greedy decoding), got "
+                          f"{temperature}")
     objective_ = make_objective(oracle, minimize=minimize, target=target)
     constraints = Constraints(max_heavy_atoms, min_similarity, substructure)
     counted = Oracle(objective_, budget=budget)
@@ -810,7 +815,8 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
         root_indices = np.array([population_index.get(r, -1) for r in roots])
         frame = session.propose(predictor, z0, roots, root_indices, steps=steps, lr=lr,
                                 prior_weight=prior_weight, decode_every=decode_every,
-                                exploration=exploration, round_index=round_index)
+                                exploration=exploration, round_index=round_index,
+                                temperature=temperature)
         session.rows.append(frame)
         for smiles, root in zip(frame["smiles"], frame["start"]):
             lineage.setdefault(smiles, root)

@@ -121,6 +121,11 @@ def test_sampled_decoding_proposes_more_molecules_and_is_seeded(lookup_vae: Look
     assert sampled.candidates["smiles"].nunique() > 2 * greedy.candidates["smiles"].nunique()
     pd.testing.assert_frame_equal(sampled.frame, again.frame)
     assert set(sampled.frame["start"]) <= set(library[:6])  # starts stay the given molecules
+    oracle, asked = _counting()
+    looped = optimize_with_oracle(lookup_vae, oracle, budget=80, initial=library[:30],
+                                  per_round=20, n_starts=8, steps=10, temperature=1.0, seed=0,
+                                  novelty_reference=None)
+    assert looped.oracle_calls == len(asked) <= 80 and len(set(asked)) == len(asked)
 
 
 def test_later_rounds_keep_the_bound_and_never_lose_a_starts_best(lookup_vae: LookupVAE,
