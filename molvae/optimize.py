@@ -72,11 +72,15 @@ class Constraints:
     """What every reported molecule must satisfy.
 
     ``max_heavy_atoms`` (None: no cap), ``min_similarity`` (Tanimoto of Morgan radius-2,
-    2048-bit fingerprints to the molecule's own start; None: no bound) and ``substructure``
-    (a SMARTS pattern every molecule must contain; None: none). An invalid SMARTS raises a
+    2048-bit fingerprints to the molecule's own start; None: no bound), ``substructure``
+    (a SMARTS pattern every molecule must contain; None: none) and ``allow_radicals`` (False:
+    molecules with unpaired electrons are rejected; RDKit accepts them, but a decoder that
+    writes ``[NH+]`` with two bonds means ``[NH2+]``, not a radical). An invalid SMARTS raises a
     one-line :class:`MolvaeError`.
 
     >>> Constraints(substructure="c1ccccc1[N+](=O)[O-]").allows(Chem.MolFromSmiles("Cc1ccccc1"))
+    False
+    >>> Constraints().allows(Chem.MolFromSmiles("C1CC[NH+]CC1"))  # a radical cation
     False
     >>> Constraints(substructure="C((")
     Traceback (most recent call last):
@@ -86,6 +90,7 @@ class Constraints:
     max_heavy_atoms: int | None = 38
     min_similarity: float | None = None
     substructure: str | None = None
+    allow_radicals: bool = False
     pattern: Chem.Mol | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -104,8 +109,10 @@ class Constraints:
             object.__setattr__(self, "pattern", pattern)
 
     def allows(self, mol: Chem.Mol) -> bool:
-        """The checks that do not depend on the start: heavy atoms and substructure."""
+        """The checks that do not depend on the start: heavy atoms, radicals, substructure."""
         if self.max_heavy_atoms is not None and mol.GetNumHeavyAtoms() > self.max_heavy_atoms:
+            return False
+        if not self.allow_radicals and any(a.GetNumRadicalElectrons() for a in mol.GetAtoms()):
             return False
         return self.pattern is None or mol.HasSubstructMatch(self.pattern)
 
@@ -299,10 +306,10 @@ class _Molecule:
 _PARALLEL_PARSE_MIN = 6000  # below this many new strings, worker processes cost more than they save
 
 
-def _parse_chunk(raws: Sequence[str], max_heavy_atoms: int | None,
-                 substructure: str | None) -> list[tuple[str, int, bool] | None]:
+def _parse_chunk(raws: Sequence[str], max_heavy_atoms: int | None, substructure: str | None,
+                 allow_radicals: bool) -> list[tuple[str, int, bool] | None]:
     """(canonical SMILES, heavy atoms, meets the constraints) of each string; None if invalid."""
-    constraints = Constraints(max_heavy_atoms, None, substructure)
+    constraints = Constraints(max_heavy_atoms, None, substructure, allow_radicals)
     out: list[tuple[str, int, bool] | None] = []
     with rdkit_quiet():
         for raw in raws:
@@ -318,7 +325,8 @@ def _parse_many(raws: list[str], constraints: Constraints) -> list[tuple[str, in
     """:func:`_parse_chunk` over all strings, in worker processes when there are many."""
     n_jobs = min(os.cpu_count() or 1, 8)
     if len(raws) < _PARALLEL_PARSE_MIN or n_jobs < 2:
-        return _parse_chunk(raws, constraints.max_heavy_atoms, constraints.substructure)
+        return _parse_chunk(raws, constraints.max_heavy_atoms, constraints.substructure,
+                            constraints.allow_radicals)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from itertools import repeat
@@ -328,7 +336,7 @@ def _parse_many(raws: list[str], constraints: Constraints) -> list[tuple[str, in
     start = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context(start)) as pool:
         parts = pool.map(_parse_chunk, chunks, repeat(constraints.max_heavy_atoms),
-                         repeat(constraints.substructure))
+                         repeat(constraints.substructure), repeat(constraints.allow_radicals))
         return [item for part in parts for item in part]
 
 
@@ -630,7 +638,8 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
              predictor: LatentPredictor | None = None, dataset: Any = None, n_train: int = 2000,
              n_models: int = 5, budget: int | None = None, min_similarity: float | None = None,
              max_heavy_atoms: int | None = 38, substructure: str | None = None,
-             minimize: bool = False, target: float | None = None, decode_every: int = 10,
+             allow_radicals: bool = False, minimize: bool = False, target: float | None = None,
+             decode_every: int = 10,
              exploration: float = 0.0, novelty_reference: Any = "auto",
              describe_top: int | None = 1000, decode_batch_size: int = 2000) -> OptimizeResult:
     """Gradient ascent in latent space from ``n_starts`` points; true-scored, ranked results.
@@ -648,7 +657,7 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
         budget: the most true-objective evaluations (unique canonical molecules, each counted
             once, start molecules and predictor training set included); None: no limit. When
             the budget cannot cover every proposal, the most promising (by prediction) go first.
-        min_similarity, max_heavy_atoms, substructure: see :class:`Constraints`.
+        min_similarity, max_heavy_atoms, substructure, allow_radicals: see :class:`Constraints`.
         decode_every: decode every trajectory at steps 0, k, 2k, ..., ``steps``.
         temperature: None decodes each snapshot greedily (its most likely molecule); a number
             samples tokens at that temperature instead, so restarts from one point propose
@@ -674,7 +683,7 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
         raise MolvaeError(f"temperature must be positive (or None for greedy decoding), got "
                           f"{temperature}")
     objective_ = make_objective(objective, minimize=minimize, target=target)
-    constraints = Constraints(max_heavy_atoms, min_similarity, substructure)
+    constraints = Constraints(max_heavy_atoms, min_similarity, substructure, allow_radicals)
     oracle = Oracle(objective_, budget=budget)
     session = _Session(vae, objective_, oracle, constraints, seed=seed,
                        decode_batch_size=decode_batch_size)
@@ -745,7 +754,8 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
                          temperature: float | None = None, n_models: int = 5,
                          dataset: Any = None, min_similarity: float | None = None,
                          max_heavy_atoms: int | None = 38, substructure: str | None = None,
-                         minimize: bool = False, target: float | None = None,
+                         allow_radicals: bool = False, minimize: bool = False,
+                         target: float | None = None,
                          novelty_reference: Any = "auto", describe_top: int | None = 1000,
                          decode_batch_size: int = 2000) -> OptimizeResult:
     """Rounds of propose → score → refit against an oracle, never exceeding ``budget`` calls.
@@ -773,7 +783,7 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
         raise MolvaeError(f"temperature must be positive (or None for greedy decoding), got "
                           f"{temperature}")
     objective_ = make_objective(oracle, minimize=minimize, target=target)
-    constraints = Constraints(max_heavy_atoms, min_similarity, substructure)
+    constraints = Constraints(max_heavy_atoms, min_similarity, substructure, allow_radicals)
     counted = Oracle(objective_, budget=budget)
     session = _Session(vae, objective_, counted, constraints, seed=seed,
                        decode_batch_size=decode_batch_size)

@@ -50,6 +50,8 @@ def optimize_command(
     max_heavy_atoms: int = typer.Option(38, "--max-heavy-atoms", min=1,
                                         help="Reject larger molecules (38: the ZINC250k maximum)."),
     substructure: Optional[str] = typer.Option(None, "--substructure", help="SMARTS every result keeps."),
+    allow_radicals: bool = typer.Option(False, "--allow-radicals", help="Keep molecules with "
+                                        "unpaired electrons (rejected by default)."),
     budget: Optional[int] = typer.Option(None, "--budget", min=1, help="At most this many true-score "
                                          "evaluations (oracle calls), the predictor's training included."),
     seed: int = typer.Option(0, "--seed"),
@@ -82,8 +84,8 @@ def optimize_command(
                       rounds=rounds if rounds is not None else (3 if local else 1),
                       starts=list(start) if start else (str(starts) if starts else None),
                       min_similarity=min_similarity, max_heavy_atoms=max_heavy_atoms,
-                      substructure=substructure, minimize=minimize, target=target, budget=budget,
-                      seed=seed, **({} if novelty else {"novelty_reference": None}))
+                      substructure=substructure, allow_radicals=allow_radicals,
+                      minimize=minimize, target=target, budget=budget, seed=seed, **({} if novelty else {"novelty_reference": None}))
     frame = result.frame
     columns = [c for c in ("smiles", "score", "predicted", "similarity", "qed", "sa", "heavy_atoms")
                if c in frame.columns]
