@@ -150,6 +150,32 @@ def test_later_rounds_keep_the_bound_and_never_lose_a_starts_best(lookup_vae: Lo
         assert "\n" not in str(info.value)
 
 
+def _radical(smiles: str) -> str:
+    """The molecule with one hydrogen of its first CH carbon removed (a carbon radical)."""
+    mol = Chem.RWMol(Chem.MolFromSmiles(smiles))
+    atom = next(a for a in mol.GetAtoms() if a.GetSymbol() == "C" and a.GetTotalNumHs() > 0)
+    atom.SetNumExplicitHs(atom.GetTotalNumHs() - 1)
+    atom.SetNoImplicit(True)
+    atom.SetNumRadicalElectrons(1)
+    Chem.SanitizeMol(mol)
+    return Chem.MolToSmiles(mol)
+
+
+def test_radicals_are_rejected_unless_allowed(library: list[str]) -> None:
+    radicals = [_radical(s) for s in library[:100]]
+    vae = LookupVAE(library[100:200] + radicals)
+
+    def has_radical(smiles: str) -> bool:
+        return any(a.GetNumRadicalElectrons() for a in Chem.MolFromSmiles(smiles).GetAtoms())
+
+    kwargs = dict(n_starts=64, steps=20, dataset=library[100:300], n_train=100, seed=0,
+                  novelty_reference=None)
+    strict = optimize(vae, "logp", **kwargs)
+    assert len(strict.frame) and not any(map(has_radical, strict.frame["smiles"]))
+    loose = optimize(vae, "logp", allow_radicals=True, **kwargs)
+    assert any(map(has_radical, loose.frame["smiles"]))  # they were there to be rejected
+
+
 def test_max_heavy_atoms_is_enforced(lookup_vae: LookupVAE, library: list[str]) -> None:
     result = optimize(lookup_vae, "heavy_atoms", n_starts=64, steps=30, lr=0.2, dataset=library,
                       n_train=150, max_heavy_atoms=22, seed=0, novelty_reference=None)

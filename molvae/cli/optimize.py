@@ -85,7 +85,8 @@ def optimize_command(
                       starts=list(start) if start else (str(starts) if starts else None),
                       min_similarity=min_similarity, max_heavy_atoms=max_heavy_atoms,
                       substructure=substructure, allow_radicals=allow_radicals,
-                      minimize=minimize, target=target, budget=budget, seed=seed, **({} if novelty else {"novelty_reference": None}))
+                      minimize=minimize, target=target, budget=budget, seed=seed,
+                      **({} if novelty else {"novelty_reference": None}))
     frame = result.frame
     columns = [c for c in ("smiles", "score", "predicted", "similarity", "qed", "sa", "heavy_atoms")
                if c in frame.columns]
