@@ -12,9 +12,12 @@ Parts (``--parts``, comma-separated; default all):
     every plogP molecule. The predictor is fitted on ``--n-train`` ZINC molecules scored by the
     true property; those calls are counted and reported.
 ``constrained``  the 800 molecules of ``zinc_plogp_800.txt`` (``--constrained-limit`` for fewer)
-    at δ = ``--deltas``: each start is encoded, climbs ``--restarts`` times (jittered), and its best
-    molecule with Tanimoto ≥ δ (Morgan r2, 2048 bits) and a higher plogP than the start is its
-    result. Reports mean ± sd plogP improvement over the successful starts (and over all starts,
+    at δ = ``--deltas``: each start is encoded, climbs ``--restarts`` times (jittered) with step
+    size ``--constrained-lr``, its snapshots decoded by sampling at ``--temperature`` (0:
+    greedy), for ``--rounds`` rounds (each later one restarting from the start and its
+    ``--centers`` − 1 best molecules so far; with more than one round each δ is its own run);
+    its best molecule with Tanimoto ≥ δ (Morgan r2, 2048 bits) and a higher plogP than the start
+    is its result. Reports mean ± sd plogP improvement over the successful starts (and over all starts,
     a failure counting 0), mean similarity of those results and the success rate. The score is
     unnormalized plogP for both start and result (the file's own second column is logP − SA).
 ``oracle``  ``optimize_with_oracle`` against mol-ga's ``default_ga`` at ``--budgets`` oracle
