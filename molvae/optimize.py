@@ -595,6 +595,12 @@ def _given_starts(session: _Session, starts: StartsLike) -> tuple[np.ndarray, li
     return z[ok], [k for k, good in zip(kept, ok) if good]
 
 
+def _check_temperature(temperature: float | None) -> None:
+    if temperature is not None and not temperature > 0:
+        raise MolvaeError(f"temperature must be positive (or None for greedy decoding), got "
+                          f"{temperature}")
+
+
 def _copies(z: np.ndarray, starts: list[str], start_indices: np.ndarray, copies: int,
             noise: float, rng: np.random.Generator) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Each point ``copies`` times, every copy after the first jittered by ``noise``."""
@@ -679,9 +685,7 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
     if rounds < 1 or centers < 1 or restarts < 1:
         raise MolvaeError(f"rounds, centers and restarts must be at least 1; got {rounds}, "
                           f"{centers}, {restarts}")
-    if temperature is not None and not temperature > 0:
-        raise MolvaeError(f"temperature must be positive (or None for greedy decoding), got "
-                          f"{temperature}")
+    _check_temperature(temperature)
     objective_ = make_objective(objective, minimize=minimize, target=target)
     constraints = Constraints(max_heavy_atoms, min_similarity, substructure, allow_radicals)
     oracle = Oracle(objective_, budget=budget)
@@ -779,9 +783,7 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     t_start = time.perf_counter()
     if budget < 2:
         raise MolvaeError(f"budget must be at least 2 oracle calls, got {budget}")
-    if temperature is not None and not temperature > 0:
-        raise MolvaeError(f"temperature must be positive (or None for greedy decoding), got "
-                          f"{temperature}")
+    _check_temperature(temperature)
     objective_ = make_objective(oracle, minimize=minimize, target=target)
     constraints = Constraints(max_heavy_atoms, min_similarity, substructure, allow_radicals)
     counted = Oracle(objective_, budget=budget)
