@@ -10,7 +10,8 @@ unique@10k and novelty.
 - Prior: ``--n-samples`` molecules from z ~ N(0, I) (temperature 1, seeded): validity; unique@10k
   = distinct canonical SMILES among the valid ones (MOSES counts the first 10,000 valid); novelty =
   fraction of the distinct valid molecules that are not in the training data (all splits, as the
-  checkpoint's training-set summary holds them).
+  checkpoint's training-set summary holds them); radicals = fraction of the valid samples with an
+  unpaired electron (RDKit parses them, so MOSES validity counts them).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from rdkit import Chem
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -43,6 +45,10 @@ def test_split(vae: MolVAE) -> list[str]:
     splits = split_dataset(dataset.frame, valid_fraction=train.get("valid_fraction", 0.05),
                            test_fraction=train.get("test_fraction", 0.05), seed=train.get("seed", 0))
     return splits.test["smiles"].tolist()
+
+
+def _has_radical(smiles: str) -> bool:
+    return any(atom.GetNumRadicalElectrons() for atom in Chem.MolFromSmiles(smiles).GetAtoms())
 
 
 def main() -> None:
@@ -87,7 +93,9 @@ def main() -> None:
     novel = None if known is None else float(np.mean([s not in known for s in unique]))
     report["prior"] = {"n": args.n_samples, "validity": len(valid) / len(samples),
                        "unique_of_valid": len(unique) / max(1, len(valid)),
-                       "novelty_of_unique": novel, "seconds": seconds,
+                       "novelty_of_unique": novel,
+                       "radicals_of_valid": float(np.mean([_has_radical(s) for s in valid])),
+                       "seconds": seconds,
                        "mol_per_s": args.n_samples / seconds, "examples": valid[:10]}
     print(json.dumps({"prior": report["prior"]}), flush=True)
     report["load_average_after"] = list(os.getloadavg())

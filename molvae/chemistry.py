@@ -37,7 +37,7 @@ from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogEntry, SmartsMa
 from molvae.errors import InvalidMoleculeError, UnknownPropertyError
 
 __all__ = [
-    "rdkit_quiet", "to_mol", "is_valid", "canonicalize", "canonicalize_many",
+    "rdkit_quiet", "to_mol", "is_valid", "canonicalize", "canonicalize_many", "saturate_radicals",
     "morgan_fingerprint", "morgan_fingerprints", "fingerprint_array",
     "tanimoto", "tanimoto_to_many", "tanimoto_matrix",
     "Property", "PROPERTIES", "DEFAULT_PROPERTIES", "list_properties", "get_property",
@@ -149,6 +149,37 @@ def canonicalize_many(smiles: Sequence[str], *, n_jobs: int | None = None) -> li
     ['CCO', None]
     """
     return canonicalize_and_compute(smiles, (), n_jobs=n_jobs)[0]
+
+
+def saturate_radicals(smiles: str) -> str:
+    """``smiles`` with each unpaired electron replaced by a hydrogen; unchanged when it has none.
+
+    A SELFIES symbol with explicit hydrogens (``[CH1]``, ``[NH1+1]``) that receives fewer bonds
+    than its valence leaves a radical (RDKit still parses it); the decoder almost always meant
+    the saturated atom. Only bracket atoms can carry radicals in SMILES, so a string without
+    ``[`` is returned at once; so is one RDKit cannot parse. A changed molecule comes back as
+    canonical SMILES.
+
+    >>> saturate_radicals("[CH]C"), saturate_radicals("C[NH+]C"), saturate_radicals("C[NH2+]C")
+    ('CC', 'C[NH2+]C', 'C[NH2+]C')
+    """
+    if "[" not in smiles:
+        return smiles
+    mol = _parse(smiles)
+    if mol is None:
+        return smiles
+    radicals = [atom for atom in mol.GetAtoms() if atom.GetNumRadicalElectrons()]
+    if not radicals:
+        return smiles
+    for atom in radicals:
+        atom.SetNumExplicitHs(atom.GetNumExplicitHs() + atom.GetNumRadicalElectrons())
+        atom.SetNumRadicalElectrons(0)
+    try:
+        with rdkit_quiet():
+            Chem.SanitizeMol(mol)
+    except Chem.rdchem.MolSanitizeException:  # pragma: no cover - RDKit's own valence says no
+        return smiles
+    return Chem.MolToSmiles(mol)
 
 
 # --- fingerprints and similarity -------------------------------------------------------------

@@ -75,7 +75,8 @@ class Constraints:
     2048-bit fingerprints to the molecule's own start; None: no bound), ``substructure``
     (a SMARTS pattern every molecule must contain; None: none) and ``allow_radicals`` (False:
     molecules with unpaired electrons are rejected; RDKit accepts them, but a decoder that
-    writes ``[NH+]`` with two bonds means ``[NH2+]``, not a radical). An invalid SMARTS raises a
+    writes ``[NH+]`` with two bonds means ``[NH2+]``, not a radical; SELFIES models already get
+    the hydrogens at decoding, SMILES models can still write radicals). An invalid SMARTS raises a
     one-line :class:`MolvaeError`.
 
     >>> Constraints(substructure="c1ccccc1[N+](=O)[O-]").allows(Chem.MolFromSmiles("Cc1ccccc1"))

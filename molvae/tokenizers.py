@@ -3,8 +3,9 @@
 A :class:`Vocabulary` maps tokens to ids, four special tokens first. A tokenizer owns one and
 turns a SMILES string into ids (``encode``) and ids back into SMILES (``decode``). Batch methods
 never raise on a bad molecule: they return it as a :class:`Reject` (encoding) or ``None``
-(decoding). Nothing here needs RDKit to encode or decode SMILES, or to decode SELFIES ids;
-:class:`SelfiesTokenizer` imports ``selfies`` when used, and RDKit only to canonicalize input.
+(decoding). Nothing here needs RDKit to encode or decode SMILES; :class:`SelfiesTokenizer`
+imports ``selfies`` when used, and RDKit to canonicalize input and to give decoded radicals
+their hydrogens.
 
 >>> tok = SmilesTokenizer.fit(["CCO", "c1ccccc1Cl"])
 >>> tok.decode(tok.encode("OCCl"))
@@ -19,6 +20,7 @@ import multiprocessing
 import os
 import re
 import tempfile
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -489,12 +491,16 @@ class SelfiesTokenizer(Tokenizer):
             ) from exc
 
     def detokenize(self, tokens: Sequence[str]) -> str:
+        """The SMILES that selfies decodes, with hydrogens where it left unpaired electrons
+        (:func:`molvae.chemistry.saturate_radicals`; molecules without radicals, every
+        training molecule among them, are untouched)."""
         selfies, text = _import_selfies(), "".join(tokens)
         try:
-            return selfies.decoder(text)
+            smiles = selfies.decoder(text)
         except selfies.DecoderError as exc:
             reason = str(exc).splitlines()[0]
             raise TokenizationError(f"selfies cannot decode {text!r}: {reason}") from exc
+        return _saturate(smiles)
 
     def to_dict(self) -> dict[str, Any]:
         selfies = _import_selfies()
@@ -577,6 +583,16 @@ def _import_selfies() -> Any:
     except ImportError as exc:
         raise TokenizationError("SelfiesTokenizer needs selfies: pip install selfies") from exc
     return selfies
+
+
+def _saturate(smiles: str) -> str:
+    """:func:`molvae.chemistry.saturate_radicals`, or ``smiles`` as it is without RDKit."""
+    try:
+        from molvae.chemistry import saturate_radicals
+    except ImportError:  # Python's default filter shows this warning once
+        warnings.warn("RDKit is not installed: SELFIES decodes keep their radicals", stacklevel=2)
+        return smiles
+    return saturate_radicals(smiles)
 
 
 def _canonical_smiles(smiles: str) -> str:

@@ -95,6 +95,31 @@ def test_is_valid_rejects_the_empty_string() -> None:
     assert ch.is_valid("CCO") and not ch.is_valid("")
 
 
+def _radical_electrons(smiles: str) -> int:
+    return sum(a.GetNumRadicalElectrons() for a in Chem.MolFromSmiles(smiles).GetAtoms())
+
+
+@pytest.mark.parametrize(("radical", "saturated"), [
+    ("[CH]C", "CC"),  # a CH with one bond: 2 unpaired electrons
+    ("C[NH+]C", "C[NH2+]C"),  # what SELFIES [NH1+1] with two bonds gives
+    ("[CH]c1ncsc1C", "Cc1scnc1C"),
+    ("C[C@H]C(N)=O", "CCC(N)=O"),  # a stereocentre that lost a bond is no centre
+    ("[O]c1ccccc1", "Oc1ccccc1"),
+    ("[C]", "C"),
+])
+def test_saturate_radicals_gives_each_unpaired_electron_a_hydrogen(radical: str,
+                                                                   saturated: str) -> None:
+    assert _radical_electrons(radical) > 0
+    out = ch.saturate_radicals(radical)
+    assert out == Chem.MolToSmiles(Chem.MolFromSmiles(saturated))
+    assert _radical_electrons(out) == 0
+
+
+def test_saturate_radicals_returns_molecules_without_radicals_as_written() -> None:
+    for smiles in SAMPLE + ["OCC", "[NH4+]", "C[C@@H](O)N", "C1CC", ""]:  # also unparsable ones
+        assert ch.saturate_radicals(smiles) == smiles
+
+
 # --- fingerprints and similarity ---
 
 

@@ -347,6 +347,24 @@ def test_selfies_round_trip_gives_the_same_canonical_molecule(sf_tok: SelfiesTok
         assert canonical(sf_tok.decode(sf_tok.encode(smiles))) == canonical(smiles)
 
 
+@pytest.mark.parametrize(("symbols", "expected"), [
+    ("[C][NH1+1][C]", "C[NH2+]C"),  # [NH1+1] with two bonds: the model meant [NH2+]
+    ("[CH1][C][=O]", "CC=O"),
+    ("[C][C@@H1][C]", "CCC"),
+])
+def test_selfies_decoding_gives_unpaired_electrons_hydrogens(symbols: str, expected: str) -> None:
+    import selfies
+    from rdkit import Chem
+
+    raw = Chem.MolFromSmiles(selfies.decoder(symbols))
+    assert any(atom.GetNumRadicalElectrons() for atom in raw.GetAtoms())  # selfies' own decode
+    tokens = list(selfies.split_selfies(symbols))
+    tokenizer = SelfiesTokenizer(Vocabulary.from_tokens(tokens))
+    vocab = tokenizer.vocabulary
+    ids = [vocab.start_id, *(vocab.id_of(t) for t in tokens), vocab.end_id]
+    assert canonical(tokenizer.decode(ids)) == canonical(expected)
+
+
 def test_sf_tokenizer_rejects_unparsable_smiles_quoting_it(sf_tok: SelfiesTokenizer) -> None:
     with pytest.raises(TokenizationError, match="'C1CC'"):
         sf_tok.encode("C1CC")
