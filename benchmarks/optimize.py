@@ -138,7 +138,7 @@ def summary(values: np.ndarray) -> dict[str, float]:
 
 def run_unconstrained(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in ("plogp", "qed"):
+    for name in args.unconstrained_objectives:
         runs = []
         for seed in args.seeds:
             t0 = time.perf_counter()
@@ -147,6 +147,7 @@ def run_unconstrained(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
                               max_heavy_atoms=args.max_heavy_atoms,
                               decode_every=args.decode_every,
                               temperature=args.unconstrained_temperature or None,
+                              rounds=args.unconstrained_rounds,
                               dataset=str(zinc250k_path()), novelty_reference=None)
             frame = result.frame
             extra = compute_properties(frame["smiles"].head(3).tolist(), ["plogp", "logp", "cycle"])
@@ -162,6 +163,7 @@ def run_unconstrained(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
         out[name] = {"runs": runs, "top1": summary([r["top3"][0]["score"] for r in runs]),
                      "n_starts": args.n_starts, "decode_every": args.decode_every,
                      "temperature": args.unconstrained_temperature,
+                     "rounds": args.unconstrained_rounds,
                      "definition": "plogp = logp - sa - cycle (unnormalized), <= "
                                    f"{args.max_heavy_atoms} heavy atoms" if name == "plogp"
                      else "RDKit QED"}
@@ -297,7 +299,8 @@ def run_oracle(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
                 per_round = args.per_round or max(250, (budget - len(population)) // 10)
                 result = optimize_with_oracle(vae, objective, budget=budget, initial=population,
                                               per_round=per_round, n_starts=args.oracle_starts,
-                                              steps=args.oracle_steps, seed=seed,
+                                              steps=args.oracle_steps, lr=args.oracle_lr,
+                                              seed=seed,
                                               temperature=args.oracle_temperature or None,
                                               max_heavy_atoms=args.max_heavy_atoms,
                                               novelty_reference=None)
@@ -416,8 +419,12 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--prior-weight", type=float, default=0.1)
     parser.add_argument("--decode-every", type=int, default=10)
+    parser.add_argument("--unconstrained-objectives", type=lambda t: [x for x in t.split(",") if x],
+                        default=["plogp", "qed"], help="plogp and/or qed")
     parser.add_argument("--unconstrained-temperature", type=float, default=0.0,
                         help="decode the unconstrained trajectories by sampling (0: greedy)")
+    parser.add_argument("--unconstrained-rounds", type=int, default=1,
+                        help="rounds of optimize(); later ones restart from each start's best")
     parser.add_argument("--n-train", type=int, default=5000,
                         help="ZINC molecules scored to fit the predictor (counted)")
     # constrained
@@ -443,6 +450,7 @@ def main() -> None:
                         help="molecules scored per round (default: max(250, budget/10))")
     parser.add_argument("--oracle-starts", type=int, default=256)
     parser.add_argument("--oracle-steps", type=int, default=50)
+    parser.add_argument("--oracle-lr", type=float, default=0.05)
     parser.add_argument("--oracle-temperature", type=float, default=0.0,
                         help="decode proposals by sampling at this temperature; 0: greedy")
     parser.add_argument("--ga-offspring", type=int, default=200)
