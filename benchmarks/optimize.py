@@ -7,8 +7,9 @@
 Parts (``--parts``, comma-separated; default all):
 
 ``unconstrained``  ``optimize(vae, "plogp")`` and ``optimize(vae, "qed")`` from ``--n-starts``
-    prior samples, once per seed: top-3 molecules with their true scores, and the top-1 mean ± sd
-    over the seeds. plogP is the unnormalized
+    prior samples, once per seed (``--unconstrained-objectives``, ``--unconstrained-temperature``
+    for sampled decodes, ``--unconstrained-rounds``): top-3 molecules with their true scores, and
+    the top-1 mean ± sd over the seeds. plogP is the unnormalized
     ``logp − sa − cycle`` (GUIDE §6), with the ≤ 38 heavy-atom cap; QED and SA are reported beside
     every plogP molecule. The predictor is fitted on ``--n-train`` ZINC molecules scored by the
     true property; those calls are counted and reported.
@@ -25,7 +26,8 @@ Parts (``--parts``, comma-separated; default all):
     calls, seeds ``--seeds``, from the same random ZINC250k molecules (1,000, or a quarter of a
     smaller budget; counted in both budgets), on QED, similarity to celecoxib, the mean
     similarity to camphor and menthol (GuacaMol's median-1 molecules) and
-    ``qed + 0.3*plogp - 0.5*sa``. Each unique canonical SMILES scored counts once; molecules over
+    ``qed + 0.3*plogp - 0.5*sa`` (``--oracle-temperature``, ``--oracle-lr`` set molvae's
+    decoding and step size). Each unique canonical SMILES scored counts once; molecules over
     the heavy-atom cap are rejected before scoring (uncounted) for both methods. Reports best
     and top-10 mean.
 ``timing``  ``--timing-starts`` prior samples × ``--timing-steps`` Adam steps, decoded every
