@@ -26,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from rdkit import Chem
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from molvae.chemistry import has_radical, to_mol  # noqa: E402
 from molvae.data import load_dataset, split_dataset  # noqa: E402
 from molvae.vae import MolVAE  # noqa: E402
 
@@ -45,10 +45,6 @@ def test_split(vae: MolVAE) -> list[str]:
     splits = split_dataset(dataset.frame, valid_fraction=train.get("valid_fraction", 0.05),
                            test_fraction=train.get("test_fraction", 0.05), seed=train.get("seed", 0))
     return splits.test["smiles"].tolist()
-
-
-def _has_radical(smiles: str) -> bool:
-    return any(atom.GetNumRadicalElectrons() for atom in Chem.MolFromSmiles(smiles).GetAtoms())
 
 
 def main() -> None:
@@ -94,7 +90,7 @@ def main() -> None:
     report["prior"] = {"n": args.n_samples, "validity": len(valid) / len(samples),
                        "unique_of_valid": len(unique) / max(1, len(valid)),
                        "novelty_of_unique": novel,
-                       "radicals_of_valid": float(np.mean([_has_radical(s) for s in valid])),
+                       "radicals_of_valid": float(np.mean([has_radical(to_mol(s)) for s in valid])),
                        "seconds": seconds,
                        "mol_per_s": args.n_samples / seconds, "examples": valid[:10]}
     print(json.dumps({"prior": report["prior"]}), flush=True)

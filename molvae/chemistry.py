@@ -37,7 +37,8 @@ from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogEntry, SmartsMa
 from molvae.errors import InvalidMoleculeError, UnknownPropertyError
 
 __all__ = [
-    "rdkit_quiet", "to_mol", "is_valid", "canonicalize", "canonicalize_many", "saturate_radicals",
+    "rdkit_quiet", "to_mol", "is_valid", "canonicalize", "canonicalize_many", "has_radical",
+    "saturate_radicals",
     "morgan_fingerprint", "morgan_fingerprints", "fingerprint_array",
     "tanimoto", "tanimoto_to_many", "tanimoto_matrix",
     "Property", "PROPERTIES", "DEFAULT_PROPERTIES", "list_properties", "get_property",
@@ -149,6 +150,15 @@ def canonicalize_many(smiles: Sequence[str], *, n_jobs: int | None = None) -> li
     ['CCO', None]
     """
     return canonicalize_and_compute(smiles, (), n_jobs=n_jobs)[0]
+
+
+def has_radical(mol: Chem.Mol) -> bool:
+    """Whether any atom of ``mol`` has an unpaired electron (RDKit parses such molecules).
+
+    >>> has_radical(to_mol("[CH2]C")), has_radical(to_mol("CC"))
+    (True, False)
+    """
+    return any(atom.GetNumRadicalElectrons() for atom in mol.GetAtoms())
 
 
 def saturate_radicals(smiles: str) -> str:

@@ -36,7 +36,7 @@ import pandas as pd
 import torch
 from rdkit import Chem, DataStructs
 
-from molvae.chemistry import compute_properties, rdkit_quiet
+from molvae.chemistry import compute_properties, has_radical, rdkit_quiet
 from molvae.errors import MolvaeError
 from molvae.files import atomic_write
 from molvae.objectives import Objective, ObjectiveLike, Oracle, make_objective
@@ -113,7 +113,7 @@ class Constraints:
         """The checks that do not depend on the start: heavy atoms, radicals, substructure."""
         if self.max_heavy_atoms is not None and mol.GetNumHeavyAtoms() > self.max_heavy_atoms:
             return False
-        if not self.allow_radicals and any(a.GetNumRadicalElectrons() for a in mol.GetAtoms()):
+        if not self.allow_radicals and has_radical(mol):
             return False
         return self.pattern is None or mol.HasSubstructMatch(self.pattern)
 
