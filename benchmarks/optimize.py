@@ -405,6 +405,15 @@ def _ints(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
 
 
+def _unconstrained_names(text: str) -> list[str]:
+    """plogp and/or qed: the two objectives whose definition the report states."""
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    unknown = [x for x in names if x not in ("plogp", "qed")]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"expected plogp and/or qed, got {text!r}")
+    return names
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -421,7 +430,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--prior-weight", type=float, default=0.1)
     parser.add_argument("--decode-every", type=int, default=10)
-    parser.add_argument("--unconstrained-objectives", type=lambda t: [x for x in t.split(",") if x],
+    parser.add_argument("--unconstrained-objectives", type=_unconstrained_names,
                         default=["plogp", "qed"], help="plogp and/or qed")
     parser.add_argument("--unconstrained-temperature", type=float, default=0.0,
                         help="decode the unconstrained trajectories by sampling (0: greedy)")
