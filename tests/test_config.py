@@ -106,7 +106,7 @@ def test_config_round_trips_through_a_plain_dict() -> None:
     assert config_from_dict(config_to_dict(config)) == config
 
 
-@pytest.mark.parametrize("name", ["zinc", "moses", "tiny", "moses_vae_size"])
+@pytest.mark.parametrize("name", ["zinc", "zinc_gpu", "zinc_cpu", "moses", "tiny", "moses_vae_size"])
 def test_shipped_configs_load_by_name(name: str) -> None:
     config = load_config(name)
     assert isinstance(config, RunConfig)

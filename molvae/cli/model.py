@@ -26,7 +26,7 @@ from molvae.errors import MolvaeError
 def train_command(
     source: str = typer.Argument(..., help="zinc, moses, or a CSV/.smi/.sdf path."),
     config: Optional[str] = typer.Option(None, "--config", "-c", help="A YAML config file or the "
-                                         "name of a shipped one (zinc, moses, tiny, moses_vae_size); "
+                                         "name of a shipped one (zinc, zinc_gpu, moses, tiny, ...); "
                                          "default: the one named like SOURCE, else zinc."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (checkpoints, metrics.csv)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", min=1),
