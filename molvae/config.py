@@ -37,6 +37,7 @@ __all__ = [
     "DataConfig",
     "ModelConfig",
     "TrainConfig",
+    "BEST_METRICS",
     "RunConfig",
     "load_config",
     "run_config_for",
@@ -117,6 +118,16 @@ class ModelConfig:
                 raise ConfigError(f"model.{name} lists a property twice: {list(values)}")
 
 
+BEST_METRICS: dict[str, str] = {
+    "recon_accuracy": "max",  # greedy exact reconstruction of held-out molecules
+    "val_loss": "min",  # teacher-forced loss with the KL at the target beta
+    "val_reconstruction": "min",  # its reconstruction term alone
+    "validity": "max",  # of prior samples
+    "uniqueness": "max",  # of valid prior samples
+}
+"""Validation metrics that can choose the ``best`` checkpoint, and which way is better."""
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Optimization, schedules, evaluation and output. ``batch_size`` is per process (DDP)."""
@@ -148,6 +159,9 @@ class TrainConfig:
     out: str = "runs/molvae"
     log_every: int = 50  # optimizer steps between train rows of metrics.csv
     checkpoint_every: int | None = None  # also write `last` every N steps (long epochs)
+    # the validation metric that picks `best` (BEST_METRICS); "auto": recon_accuracy when it is
+    # measured (eval_reconstruct > 0, RDKit installed), else val_loss
+    best_metric: str = "auto"
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "log_every", "bucket_chunk"):
@@ -168,6 +182,15 @@ class TrainConfig:
             raise ConfigError(f"train.kl_cycle_ratio must be in (0, 1], got {self.kl_cycle_ratio}")
         if not 0 <= self.min_lr_ratio <= 1:
             raise ConfigError(f"train.min_lr_ratio must be in [0, 1], got {self.min_lr_ratio}")
+        if self.best_metric != "auto" and self.best_metric not in BEST_METRICS:
+            raise ConfigError(f"train.best_metric {self.best_metric!r} is not a validation metric "
+                              f"that can pick the best checkpoint; use auto or one of "
+                              f"{', '.join(BEST_METRICS)}")
+        needs = {"recon_accuracy": "eval_reconstruct", "validity": "eval_samples",
+                 "uniqueness": "eval_samples"}.get(self.best_metric)
+        if needs and not getattr(self, needs):
+            raise ConfigError(f"train.best_metric {self.best_metric} is measured only when "
+                              f"train.{needs} > 0; raise {needs} or pick best_metric: val_loss")
         fractions = (self.valid_fraction, self.test_fraction)
         if not (all(0 <= f < 1 for f in fractions) and sum(fractions) < 1):
             raise ConfigError(f"train.valid_fraction ({self.valid_fraction}) and test_fraction "

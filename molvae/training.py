@@ -7,9 +7,10 @@
 Every epoch is validated (teacher-forced loss and KL, active latent units, property R², greedy
 reconstruction accuracy on held-out molecules, validity and uniqueness of prior samples); rows go
 to ``metrics.csv`` (and TensorBoard when installed); checkpoints ``last`` (resumable) and ``best``
-(lowest validation loss) are written atomically. ``resume=True`` continues exactly where ``last``
-stopped; Ctrl-C writes ``last`` first; a NaN or infinite loss stops with a
-:class:`~molvae.errors.MolvaeError` and leaves the checkpoints untouched.
+(chosen by ``train.best_metric``: held-out reconstruction accuracy unless set) are written
+atomically. ``resume=True`` continues exactly where ``last`` stopped; Ctrl-C writes ``last``
+first; a NaN or infinite loss stops with a :class:`~molvae.errors.MolvaeError` and leaves the
+checkpoints untouched.
 
 Launched by ``torchrun`` (``WORLD_SIZE`` > 1) it trains with DistributedDataParallel: each
 process takes every ``WORLD_SIZE``-th length-bucketed batch, only rank 0 writes.
@@ -37,6 +38,7 @@ from torch import Tensor
 
 from molvae.checkpoint import load_checkpoint, load_trainer_state, save_checkpoint
 from molvae.config import (
+    BEST_METRICS,
     ModelConfig,
     RunConfig,
     TrainConfig,
@@ -59,6 +61,8 @@ from molvae.validation import log_epoch, validate
 __all__ = [
     "TrainResult",
     "train",
+    "improves",
+    "resolve_best_metric",
     "METRICS_FILE",
     "Encoded",
     "kl_weight",
@@ -144,6 +148,7 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
     mm_dtype = resolve_precision(cfg.precision, device)
     out_dir = Path(cfg.out).expanduser()
     last_dir, best_dir = out_dir / "last", out_dir / "best"
+    best_metric = resolve_best_metric(cfg)
 
     # 1. resume state (the tokenizer and normalization stats come from the checkpoint)
     resumed = _read_resume_point(resume, last_dir, model_cfg)
@@ -180,9 +185,9 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "config.json").write_text(json.dumps(config_to_dict(run_config), indent=1))
         logger.info("training %s parameters on %d molecules (%d valid, %d test) on %s, %s matmuls, "
-                    "%d steps/epoch", f"{model.parameter_count():,}", len(train_set), len(valid_set),
-                    len(data.splits["test"]), device, "bf16" if mm_dtype == torch.bfloat16 else "fp32",
-                    steps_per_epoch)
+                    "%d steps/epoch; best by %s", f"{model.parameter_count():,}", len(train_set),
+                    len(valid_set), len(data.splits["test"]), device,
+                    "bf16" if mm_dtype == torch.bfloat16 else "fp32", steps_per_epoch, best_metric)
     log = MetricsLog(out_dir, model_cfg.property_head, enabled=dist.main,
                       resume_step=position["step"] if resumed is not None else None)
     bar = Progress(progress and dist.main)
@@ -258,9 +263,9 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
                 if position["batch"] >= len(batches):
                     position["epoch"] += 1
                     position["batch"] = 0
-                improved = dist.main and metrics.get("val_loss", math.inf) < position["best_val_loss"]
+                improved = dist.main and improves(metrics, position["best_metrics"], best_metric)
                 if improved:
-                    position["best_val_loss"] = metrics["val_loss"]
+                    position["best_val_loss"] = metrics.get("val_loss", math.inf)
                     position["best_epoch"] = epoch
                     position["best_metrics"] = metrics
                     checkpoint(best_dir, metrics, resumable=False)
@@ -368,6 +373,36 @@ class _Window:
         row["mol_per_s"] = self.molecules / self.seconds if self.seconds > 0 else float("nan")
         self.sums, self.count, self.molecules, self.seconds = {}, 0, 0, 0.0
         return row
+
+
+def resolve_best_metric(cfg: TrainConfig) -> str:
+    """The metric that picks ``best``: ``cfg.best_metric``, with ``auto`` resolved to
+    ``recon_accuracy`` when it is measured (``eval_reconstruct`` > 0 and RDKit installed), else
+    ``val_loss``. A chemistry metric named explicitly without RDKit is an error."""
+    try:
+        import rdkit  # noqa: F401
+        has_rdkit = True
+    except ImportError:
+        has_rdkit = False
+    if cfg.best_metric == "auto":
+        return "recon_accuracy" if cfg.eval_reconstruct and has_rdkit else "val_loss"
+    if not has_rdkit and not cfg.best_metric.startswith("val_"):
+        raise MolvaeError(f"train.best_metric {cfg.best_metric} needs RDKit, which is not "
+                          "installed: pip install rdkit, or set best_metric: val_loss")
+    return cfg.best_metric
+
+
+def improves(metrics: dict[str, float], best: dict[str, float], name: str) -> bool:
+    """Whether an epoch's validation ``metrics`` beat the ``best`` epoch's on metric ``name``
+    (:data:`~molvae.config.BEST_METRICS` says which way is better). A missing or NaN value never
+    improves; the first finite one always does."""
+    value = metrics.get(name, math.nan)
+    if not math.isfinite(value):
+        return False
+    previous = best.get(name, math.nan)
+    if not math.isfinite(previous):
+        return True
+    return value > previous if BEST_METRICS[name] == "max" else value < previous
 
 
 def _make_optimizer(model: VAE, cfg: TrainConfig) -> torch.optim.Optimizer:

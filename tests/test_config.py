@@ -74,6 +74,14 @@ def test_out_of_range_value_raises() -> None:
         ModelConfig(word_dropout=1.5)
 
 
+def test_best_metric_must_be_a_measured_validation_metric() -> None:
+    with pytest.raises(ConfigError, match="best_metric 'loss' is not a validation metric"):
+        with_overrides(RunConfig(), best_metric="loss")
+    with pytest.raises(ConfigError, match="eval_reconstruct > 0"):
+        with_overrides(RunConfig(), best_metric="recon_accuracy", eval_reconstruct=0)
+    assert with_overrides(RunConfig(), best_metric="val_loss", eval_reconstruct=0)
+
+
 def test_overrides_coerce_cli_strings() -> None:
     config = with_overrides(RunConfig(), epochs="3", batch_size="512", tokenizer="SELFIES",
                             latent_dim=64, out="runs/x", conditions="logp, qed", max_steps="none",

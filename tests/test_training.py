@@ -44,6 +44,43 @@ def test_tiny_training_writes_metrics_and_checkpoints(tiny_run) -> None:
     assert tiny_run.steps == metrics["step"].max()
 
 
+@pytest.mark.parametrize(("best_metric", "best_epoch"), [("auto", 2), ("val_loss", 3)])
+def test_best_is_picked_by_best_metric(tiny_config, zinc_frame, tmp_path, monkeypatch,
+                                       best_metric: str, best_epoch: int) -> None:
+    # scripted validation: reconstruction peaks at epoch 2 while the loss keeps falling
+    script = iter([{"val_loss": 3.0, "recon_accuracy": 0.1},
+                   {"val_loss": 2.0, "recon_accuracy": 0.5},
+                   {"val_loss": 1.0, "recon_accuracy": 0.3}])
+    monkeypatch.setattr(training, "validate",
+                        lambda *a, prior_samples=True, **k: next(script) if prior_samples else {})
+    config = _config(tiny_config, tmp_path, best_metric, epochs=3, best_metric=best_metric)
+    result = train(config, dataset=zinc_frame, progress=False)
+    best = load_checkpoint(result.best_path).metadata
+    assert best["epoch"] == best_epoch
+    assert result.metrics == best["metrics"]
+
+
+def test_improves_follows_each_metrics_direction() -> None:
+    assert training.improves({"recon_accuracy": 0.5}, {"recon_accuracy": 0.4}, "recon_accuracy")
+    assert not training.improves({"recon_accuracy": 0.4}, {"recon_accuracy": 0.4}, "recon_accuracy")
+    assert training.improves({"val_loss": 9.0}, {"val_loss": 10.0}, "val_loss")
+    assert not training.improves({"val_loss": 11.0}, {"val_loss": 10.0}, "val_loss")
+    assert training.improves({"val_loss": 11.0}, {}, "val_loss")  # the first epoch
+    assert not training.improves({"val_loss": math.nan}, {}, "val_loss")
+    assert not training.improves({}, {}, "recon_accuracy")
+
+
+def test_best_metric_auto_is_reconstruction_when_measured(tiny_config, monkeypatch) -> None:
+    assert training.resolve_best_metric(tiny_config.train) == "recon_accuracy"
+    no_recon = with_overrides(tiny_config, eval_reconstruct=0).train
+    assert training.resolve_best_metric(no_recon) == "val_loss"
+    monkeypatch.setitem(sys.modules, "rdkit", None)
+    assert training.resolve_best_metric(tiny_config.train) == "val_loss"
+    explicit = with_overrides(tiny_config, best_metric="validity").train
+    with pytest.raises(MolvaeError, match="needs RDKit"):
+        training.resolve_best_metric(explicit)
+
+
 def test_training_reduces_the_loss(tiny_config, zinc_frame, tmp_path) -> None:
     config = _config(tiny_config, tmp_path, "longer", epochs=3, eval_samples=0, eval_reconstruct=0)
     train(config, dataset=zinc_frame, progress=False)
