@@ -51,7 +51,7 @@ __all__ = ["MolVAE", "PRETRAINED"]
 logger = logging.getLogger(__name__)
 
 #: Names that :meth:`MolVAE.load` resolves to a model shipped with molvae.
-PRETRAINED: dict[str, str] = {"zinc": "ZINC250k, SELFIES, configs/zinc_cpu.yaml; see BENCHMARKS.md"}
+PRETRAINED: dict[str, str] = {"zinc": "ZINC250k, SELFIES, configs/zinc.yaml; see BENCHMARKS.md"}
 _PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"  # molvae.pretrained
 
 Stats = Mapping[str, tuple[float, float]]

@@ -311,7 +311,7 @@ def test_optimize_and_sample_use_the_shipped_model_by_default(tmp_path):
 def test_optimize_near_a_start_keeps_the_bound_in_sampled_rounds(tmp_path):
     """With --min-similarity the command searches locally: sampled decodes, three rounds."""
     out = tmp_path / "near.csv"
-    start = "CC(=O)Nc1ccc(O)cc1"
+    start = "CC(C)Cc1ccc(C(C)C(=O)O)cc1"  # ibuprofen
     result = run("optimize", "--property", "plogp", "--start", start, "--min-similarity", "0.4",
                  "--restarts", "8", "--steps", "20", "-o", str(out), "--no-novelty")
     assert result.exit_code == 0, result.output

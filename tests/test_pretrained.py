@@ -48,7 +48,7 @@ def test_the_shipped_model_fits_in_15_mb_and_describes_itself(shipped: MolVAE) -
     assert (folder / "metrics.csv").is_file()  # its training log
     run = shipped.metadata["run_config"]
     assert run["data"]["source"] == "zinc"
-    config = config_to_dict(load_config("zinc_cpu"))  # trained with the config kept in configs/
+    config = config_to_dict(load_config("zinc"))  # trained with the default config
     assert run["data"] == config["data"] and run["model"] == config["model"]
     # best_metric picks which checkpoint is `best`; it does not change the weights of `last`
     later = ("out", "best_metric")
@@ -63,12 +63,12 @@ def test_the_shipped_model_samples_valid_unique_molecules(shipped: MolVAE) -> No
     assert frame["smiles"].nunique() >= 295
 
 
-def test_the_shipped_model_reconstructs_a_fifth_of_zinc_molecules(shipped: MolVAE,
-                                                                   zinc_smiles: list[str]) -> None:
-    # BENCHMARKS.md: 27.7% of 5,000 held-out molecules (a CPU-trained model; the GPU-trained
-    # default config aims at 90%). This guards against a broken export or loader.
+def test_the_shipped_model_reconstructs_most_zinc_molecules(shipped: MolVAE,
+                                                            zinc_smiles: list[str]) -> None:
+    # BENCHMARKS.md: 89.0% of 5,000 held-out molecules (93% of these 300, which it trained on).
+    # This guards against a broken export or loader.
     recon = shipped.reconstruct(zinc_smiles[:300])
-    assert recon["output"].notna().all() and recon["exact"].mean() >= 0.2
+    assert recon["output"].notna().all() and recon["exact"].mean() >= 0.85
 
 
 def test_anomaly_scores_flag_molecules_unlike_zinc(shipped: MolVAE,

@@ -2,7 +2,7 @@
 
 ``MolVAE.load("zinc")`` reads ``molvae/pretrained/zinc/``. To replace it with a better run::
 
-    python -m molvae.pretrained runs/zinc_cpu/best --name zinc
+    python -m molvae.pretrained runs/zinc/best --name zinc
 
 The export keeps the checkpoint's config, tokenizer, stats and metadata (metrics, run config,
 data fingerprint), stores the weights in float16 (half the size; they are cast back to float32
