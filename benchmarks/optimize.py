@@ -397,17 +397,22 @@ def run_timing(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
 # --- main ------------------------------------------------------------------------------------
 
 
+def _items(text: str) -> list[str]:
+    """The comma-separated items of a command-line value, stripped, empty ones dropped."""
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
 def _floats(text: str) -> list[float]:
-    return [float(x) for x in text.split(",") if x.strip()]
+    return [float(x) for x in _items(text)]
 
 
 def _ints(text: str) -> list[int]:
-    return [int(x) for x in text.split(",") if x.strip()]
+    return [int(x) for x in _items(text)]
 
 
 def _unconstrained_names(text: str) -> list[str]:
     """plogp and/or qed: the two objectives whose definition the report states."""
-    names = [x.strip() for x in text.split(",") if x.strip()]
+    names = _items(text)
     unknown = [x for x in names if x not in ("plogp", "qed")]
     if unknown or not names:
         raise argparse.ArgumentTypeError(f"expected plogp and/or qed, got {text!r}")
@@ -452,7 +457,7 @@ def main() -> None:
     parser.add_argument("--centers", type=int, default=4)
     # oracle in the loop
     parser.add_argument("--budgets", type=_ints, default=[1000, 5000, 20000])
-    parser.add_argument("--objectives", type=lambda t: [x for x in t.split(",") if x],
+    parser.add_argument("--objectives", type=_items,
                         default=["qed", "celecoxib_similarity", "median_camphor_menthol",
                                  "qed+0.3plogp-0.5sa"])
     parser.add_argument("--initial", type=int, default=1000,
