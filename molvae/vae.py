@@ -348,6 +348,11 @@ class MolVAE:
             z_t = z_t.unsqueeze(0)
         if z_t.dim() != 2 or z_t.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (n, {self.latent_dim}), got {tuple(z_t.shape)}")
+        bad = (~torch.isfinite(z_t).all(dim=1)).nonzero().flatten().tolist()
+        if bad:
+            raise ValueError(f"z has NaN or infinite values in {len(bad)} row(s) (first: {bad[:5]}); "
+                             "encode(..., on_invalid='nan') marks molecules it could not encode "
+                             "that way: drop those rows before decoding")
         return z_t.to(self.device)
 
     def _decode_raw(self, z: Tensor, conditions: Tensor | None, *, greedy: bool,

@@ -386,3 +386,11 @@ def test_temperature_zero_decodes_greedily_and_negative_is_refused(tiny_vae) -> 
     assert zero["raw"].equals(greedy["raw"])
     with pytest.raises(ConfigError, match="temperature"):
         tiny_vae.sample(2, temperature=-1.0)
+
+
+@pytest.mark.parametrize("greedy", [True, False])
+def test_decoding_non_finite_z_names_the_rows(tiny_vae, greedy: bool) -> None:
+    z = np.zeros((3, tiny_vae.latent_dim), dtype=np.float32)
+    z[1] = np.nan  # what encode(..., on_invalid="nan") gives for a molecule it cannot encode
+    with pytest.raises(ValueError, match=r"1 row\(s\) \(first: \[1\]\).*drop those rows"):
+        tiny_vae.decode(z, greedy=greedy, seed=0)
