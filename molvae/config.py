@@ -118,14 +118,16 @@ class ModelConfig:
                 raise ConfigError(f"model.{name} lists a property twice: {list(values)}")
 
 
-BEST_METRICS: dict[str, str] = {
-    "recon_accuracy": "max",  # greedy exact reconstruction of held-out molecules
-    "val_loss": "min",  # teacher-forced loss with the KL at the target beta
-    "val_reconstruction": "min",  # its reconstruction term alone
-    "validity": "max",  # of prior samples
-    "uniqueness": "max",  # of valid prior samples
+BEST_METRICS: dict[str, tuple[str, str | None]] = {
+    "recon_accuracy": ("max", "eval_reconstruct"),  # greedy exact reconstruction, held out
+    "val_loss": ("min", None),  # teacher-forced loss with the KL at the target beta
+    "val_reconstruction": ("min", None),  # its reconstruction term alone
+    "validity": ("max", "eval_samples"),  # of prior samples
+    "uniqueness": ("max", "eval_samples"),  # of valid prior samples
 }
-"""Validation metrics that can choose the ``best`` checkpoint, and which way is better."""
+"""Validation metrics that can choose the ``best`` checkpoint: which way is better, and the
+``train`` field that must be positive for it to be measured (None: always measured; the others
+are RDKit's, measured only when it is installed)."""
 
 
 @dataclass(frozen=True)
@@ -186,8 +188,7 @@ class TrainConfig:
             raise ConfigError(f"train.best_metric {self.best_metric!r} is not a validation metric "
                               f"that can pick the best checkpoint; use auto or one of "
                               f"{', '.join(BEST_METRICS)}")
-        needs = {"recon_accuracy": "eval_reconstruct", "validity": "eval_samples",
-                 "uniqueness": "eval_samples"}.get(self.best_metric)
+        needs = BEST_METRICS[self.best_metric][1] if self.best_metric != "auto" else None
         if needs and not getattr(self, needs):
             raise ConfigError(f"train.best_metric {self.best_metric} is measured only when "
                               f"train.{needs} > 0; raise {needs} or pick best_metric: val_loss")

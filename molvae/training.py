@@ -171,7 +171,7 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
     noise = torch.Generator(device=device)
     noise.manual_seed(torch_gen_seed)
     position = {"epoch": 0, "batch": 0, "step": 0, "validated": True,
-                "best_val_loss": math.inf, "best_epoch": -1, "best_metrics": {}}
+                "best_epoch": -1, "best_metrics": {}}
     if resumed is not None:
         _restore_trainer(resumed["state"], optimizer, noise, position, dist, device)
     net = wrap_ddp(model, dist, device)
@@ -265,7 +265,6 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
                     position["batch"] = 0
                 improved = dist.main and improves(metrics, position["best_metrics"], best_metric)
                 if improved:
-                    position["best_val_loss"] = metrics.get("val_loss", math.inf)
                     position["best_epoch"] = epoch
                     position["best_metrics"] = metrics
                     checkpoint(best_dir, metrics, resumable=False)
@@ -386,7 +385,7 @@ def resolve_best_metric(cfg: TrainConfig) -> str:
         has_rdkit = False
     if cfg.best_metric == "auto":
         return "recon_accuracy" if cfg.eval_reconstruct and has_rdkit else "val_loss"
-    if not has_rdkit and not cfg.best_metric.startswith("val_"):
+    if not has_rdkit and BEST_METRICS[cfg.best_metric][1] is not None:
         raise MolvaeError(f"train.best_metric {cfg.best_metric} needs RDKit, which is not "
                           "installed: pip install rdkit, or set best_metric: val_loss")
     return cfg.best_metric
@@ -402,7 +401,7 @@ def improves(metrics: dict[str, float], best: dict[str, float], name: str) -> bo
     previous = best.get(name, math.nan)
     if not math.isfinite(previous):
         return True
-    return value > previous if BEST_METRICS[name] == "max" else value < previous
+    return value > previous if BEST_METRICS[name][0] == "max" else value < previous
 
 
 def _make_optimizer(model: VAE, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -448,7 +447,6 @@ def _trainer_state(optimizer: torch.optim.Optimizer, noise: torch.Generator,
         "batch": int(position["batch"]),
         "step": int(position["step"]),
         "validated": bool(position["validated"]),
-        "best_val_loss": float(position["best_val_loss"]),
         "best_epoch": int(position["best_epoch"]),
         "best_metrics": json.dumps(position["best_metrics"]),
         "world_size": dist.world_size,
@@ -470,7 +468,6 @@ def _restore_trainer(state: dict[str, Any], optimizer: torch.optim.Optimizer,
         optimizer.load_state_dict(state["optimizer"])
         position.update(epoch=int(state["epoch"]), batch=int(state["batch"]),
                         step=int(state["step"]), validated=bool(state["validated"]),
-                        best_val_loss=float(state["best_val_loss"]),
                         best_epoch=int(state["best_epoch"]),
                         best_metrics=json.loads(state["best_metrics"]))
         noise_states = state["noise_rng"]
