@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,14 +30,14 @@ _BATCH = 1024
 _GROUP = 8  # batches per progress step
 
 
-@functools.lru_cache(maxsize=1)
-def _chemnet() -> torch.nn.Module:
+@functools.lru_cache(maxsize=2)
+def _chemnet(device: str) -> torch.nn.Module:
     try:
         import fcd
     except ImportError as err:
         raise MolvaeError("FCD needs the 'fcd' package (it ships ChemNet's weights): "
                           "pip install 'fcd>=1.2,<2'") from err
-    return fcd.load_ref_model()
+    return fcd.load_ref_model().to(device).eval()
 
 
 def fcd_version() -> str:
@@ -53,20 +52,22 @@ def chemnet_activations(smiles: Sequence[str], *, device: str | torch.device = "
 
     Pass canonical SMILES: ChemNet was trained on them, and MOSES canonicalizes before FCD.
     """
-    import fcd
-
     if not len(smiles):
         return np.zeros((0, 512), np.float32)
-    model, device = _chemnet(), resolve_device(device)
+    device = resolve_device(device)
+    model = _chemnet(str(device))
+    from fcd.utils import SmilesDataset  # ChemNet's input encoding, as fcd.get_predictions
     smiles = list(smiles)
     size = min(batch_size, -(-len(smiles) // torch.get_num_threads()))  # work for every thread
     batches = [smiles[i:i + size] for i in range(0, len(smiles), size)]
 
     def run(batch: list[str]) -> np.ndarray:
-        with torch.inference_mode(), warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "`row_stack` alias is deprecated", DeprecationWarning)
-            return fcd.get_predictions(model, batch, batch_size=len(batch), n_jobs=0,
-                                       device=str(device))
+        # fcd.get_predictions' steps without its last, np.row_stack, which numpy 2.5 removed
+        rows = SmilesDataset(batch)
+        x = torch.stack([torch.as_tensor(rows[i]) for i in range(len(rows))])
+        with torch.inference_mode():
+            out = model(x.transpose(1, 2).float().to(device))
+        return out.cpu().numpy().astype(np.float32)
 
     parts = []
     for i in progress(range(0, len(batches), _GROUP), total=-(-len(batches) // _GROUP),
