@@ -153,11 +153,11 @@ def molecule_grid(molecules: Sequence[Any] | pd.DataFrame, *, legends: Sequence[
     Invalid entries are skipped, or drawn as empty cells with ``keep_invalid=True``. Returns a
     PIL image, or SVG text (``svg=True`` or an .svg path)."""
     from rdkit import Chem
-    from rdkit.Chem import Draw
 
     from molvae.chemistry import rdkit_quiet
 
     out = _check_path(path)
+    Draw = _rdkit_draw()  # noqa: N806 (RDKit's module name)
     if isinstance(molecules, pd.DataFrame):
         frame = molecules if keep_invalid else molecules.dropna(subset=["smiles"])
         items = frame["smiles"].tolist()
@@ -193,6 +193,16 @@ def molecule_grid(molecules: Sequence[Any] | pd.DataFrame, *, legends: Sequence[
                 raise MolvaeError("svg=True cannot be written to a .png file")
             atomic_write(out, lambda tmp: image.save(tmp, format="PNG"))
     return image
+
+
+def _rdkit_draw() -> Any:
+    try:
+        from rdkit.Chem import Draw
+    except ImportError as err:  # a headless machine without the X libraries RDKit's drawing links
+        raise MolvaeError(f"RDKit cannot draw molecules on this machine ({err}); install the X "
+                          "rendering libraries (Debian/Ubuntu: apt install libxrender1 libxext6)"
+                          ) from err
+    return Draw
 
 
 def _label(name: str, value: Any) -> str:

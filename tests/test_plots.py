@@ -73,6 +73,21 @@ def test_molecule_grid_from_a_table_with_legends(tmp_path: Path) -> None:
         plots.molecule_grid(["xx"])
 
 
+def test_a_machine_where_rdkit_cannot_draw_gets_a_one_line_error_naming_the_fix(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import sys
+
+    import rdkit.Chem
+
+    # as on a headless server without libXrender: importing rdkit.Chem.Draw raises ImportError
+    monkeypatch.delattr(rdkit.Chem, "Draw", raising=False)
+    monkeypatch.setitem(sys.modules, "rdkit.Chem.Draw", None)
+    with pytest.raises(MolvaeError, match="apt install libxrender1") as err:
+        plots.molecule_grid(["CCO"], path=tmp_path / "grid.png")
+    assert "\n" not in str(err.value)
+    assert not (tmp_path / "grid.png").exists()
+
+
 def test_interpolation_strip(lookup_vae: LookupVAE, tmp_path: Path) -> None:
     from molvae.latent import interpolate
 
