@@ -425,7 +425,8 @@ assert sf_tok.decode(ids) == "CCO"
 print("ok")
 """
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+                            env={**os.environ,
+                                 "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
