@@ -42,13 +42,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from molvae.config import load_config, with_overrides  # noqa: E402
+from molvae.data import read_smiles  # noqa: E402
 from molvae.model import VAE, END_ID, resolve_device, resolve_precision  # noqa: E402
 from molvae.sampling import DecodeStats, decode_latents  # noqa: E402
 from molvae.tokenizers import make_tokenizer  # noqa: E402
@@ -61,9 +61,7 @@ PEERS = REPO.parent / "shared" / "peers"
 
 
 def read_molecules(path: Path, column: str | None, subset: int, seed: int) -> list[str]:
-    frame = pd.read_csv(path) if path.suffix != ".smi" else pd.read_csv(path, header=None, names=["smiles"])
-    column = column or next(c for c in frame.columns if c.lower() == "smiles")
-    smiles = frame[column].astype(str).tolist()
+    smiles = read_smiles(path, smiles_column=column)  # CSV/TSV, .smi/.smiles or SDF
     rng = np.random.default_rng(seed)
     return [smiles[i] for i in rng.permutation(len(smiles))[:subset]]
 
@@ -128,9 +126,13 @@ def main() -> None:
         report["train"] = time_training(model, data, config, device, mm_dtype, args)
         print(json.dumps({"train": report["train"]}, indent=1), flush=True)
 
-    vae = MolVAE(model, tokenizer, property_stats={}, device=device, precision=precision)
     if args.checkpoint is not None:
         vae = MolVAE.load(args.checkpoint, device=device, precision=precision)
+    else:  # normalization statistics do not matter for timing
+        unit = lambda names: {name: (0.0, 1.0) for name in names}  # noqa: E731
+        vae = MolVAE(model, tokenizer, property_stats=unit(config.model.property_head),
+                     condition_stats=unit(config.model.conditions), device=device,
+                     precision=precision)
     report["load_average"] = list(os.getloadavg())  # other processes skew timings
     args.mean_tokens = report["mean_tokens"]
     report["sample"] = time_sampling(vae, args)
