@@ -19,6 +19,11 @@ measured rate to molecules as long as the data's (what a trained model generates
 (``mol_per_cpu_s``) are given too: wall-clock rates mean little on a machine other processes use.
 Writes a JSON report.
 
+``--profile FILE`` then runs ``--profile-steps`` more training steps under torch.profiler and
+writes where their time goes, per operator, host and GPU (where a step's time goes on a GPU)::
+
+    python benchmarks/throughput.py --config zinc --data ZINC.smiles --device cuda --profile prof.txt
+
 ``--peer-moses`` then runs the MOSES VAE (molsets 0.3.1, through
 ``../shared/peers/bench_moses_models.py`` in its own virtual environment; ``bash
 ../shared/peers/setup.sh`` once) in the same run, on a subset of the same size and seed of the
@@ -84,6 +89,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-train", action="store_true")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="after the timed steps, profile --profile-steps more with "
+                             "torch.profiler and write the per-operator table to this file")
+    parser.add_argument("--profile-steps", type=int, default=20)
     parser.add_argument("--peer-moses", action="store_true",
                         help="also time the MOSES VAE in this run (peers venv required)")
     parser.add_argument("--out", type=Path, default=Path("throughput.json"))
@@ -202,6 +211,9 @@ def time_training(model, data, config, device, mm_dtype, args) -> dict:
         losses.append(float(parts.total.detach()))
         print(f"  step {step}: {elapsed:.3f} s, {ids.shape[0] / elapsed:.0f} mol/s, "
               f"loss {losses[-1]:.2f}", flush=True)
+    if args.profile is not None:
+        profile_steps(args.profile, model, optimizer, data, batches, cfg, device, mm_dtype,
+                      generator, first=total, total=total + args.profile_steps)
     return {
         "batch_size": cfg.batch_size,
         "steps_timed": len(times),
@@ -212,6 +224,29 @@ def time_training(model, data, config, device, mm_dtype, args) -> dict:
         "first_loss": losses[0],
         "last_loss": losses[-1],
     }
+
+
+def profile_steps(path: Path, model, optimizer, data, batches, cfg, device, mm_dtype, generator,
+                  *, first: int, total: int) -> None:
+    """Run training steps ``first``..``total`` under torch.profiler (after the timed ones, which it
+    would slow) and write its per-operator table, host (CPU) and device (CUDA) time, to ``path``."""
+    from torch.profiler import ProfilerActivity, profile
+
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    with profile(activities=activities) as prof:
+        for step in range(first, total):
+            ids, lengths, props, conds = data.batch(batches[step % len(batches)], device)
+            _train_step(model, optimizer, ids, lengths, props, conds, step=step, cfg=cfg,
+                        total_steps=total, device=device, mm_dtype=mm_dtype, generator=generator)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+    table = prof.key_averages()
+    sections = [f"{total - first} training steps on {device}, batch {cfg.batch_size}\n"]
+    for key in ["self_cpu_time_total"] + (["self_cuda_time_total"] if device.type == "cuda" else []):
+        sections.append(f"\n== sorted by {key}\n{table.table(sort_by=key, row_limit=40)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(sections))
+    print(f"wrote the profile of {total - first} steps to {path}", flush=True)
 
 
 def time_sampling(vae: MolVAE, args) -> dict:
