@@ -308,8 +308,19 @@ def test_optimize_and_sample_use_the_shipped_model_by_default(tmp_path):
     assert result.exit_code == 0 and "20 sampled: 20 valid" in result.output
 
 
-def test_optimize_near_a_start_keeps_the_bound_in_sampled_rounds(tmp_path):
-    """With --min-similarity the command searches locally: sampled decodes, three rounds."""
+def test_optimize_near_a_start_keeps_the_bound_in_sampled_rounds(tmp_path, monkeypatch):
+    """With --min-similarity the command searches locally: small steps, sampled decodes, three
+    rounds; every molecule it writes keeps the bound."""
+    import molvae.optimize
+
+    real, calls = molvae.optimize.optimize, []
+
+    def spy(*args, **kwargs):
+        result = real(*args, **kwargs)
+        calls.append((kwargs, result))
+        return result
+
+    monkeypatch.setattr(molvae.optimize, "optimize", spy)
     out = tmp_path / "near.csv"
     start = "CC(C)Cc1ccc(C(C)C(=O)O)cc1"  # ibuprofen
     result = run("optimize", "--property", "plogp", "--start", start, "--min-similarity", "0.4",
@@ -320,7 +331,9 @@ def test_optimize_near_a_start_keeps_the_bound_in_sampled_rounds(tmp_path):
 
     assert len(frame) > 1 and set(frame["start"]) == {canonicalize(start)}
     assert all(tanimoto(s, start) >= 0.4 for s in frame["smiles"])
-    assert frame["round"].max() > 1  # later rounds ran (the local-search default)
+    [(kwargs, found)] = calls
+    assert (kwargs["rounds"], kwargs["temperature"], kwargs["lr"]) == (3, 1.0, 0.005)
+    assert set(found.candidates["round"]) == {1, 2, 3}  # each round decoded molecules in bound
 
 
 @pytest.mark.parametrize("args, fragment", [
