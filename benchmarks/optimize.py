@@ -27,7 +27,8 @@ Parts (``--parts``, comma-separated; default all):
     smaller budget; counted in both budgets), on QED, similarity to celecoxib, the mean
     similarity to camphor and menthol (GuacaMol's median-1 molecules) and
     ``qed + 0.3*plogp - 0.5*sa`` (``--oracle-temperature``, ``--oracle-lr`` set molvae's
-    decoding and step size). Each unique canonical SMILES scored counts once; molecules over
+    decoding and step size; ``--graph-edits``, ``--edit-pool`` its share of graph-edit
+    proposals, 0 for latent proposals only; ``--per-round`` its calls per round). Each unique canonical SMILES scored counts once; molecules over
     the heavy-atom cap are rejected before scoring (uncounted) for both methods. Reports best
     and top-10 mean.
 ``timing``  ``--timing-starts`` prior samples × ``--timing-steps`` Adam steps, decoded every
@@ -298,13 +299,14 @@ def run_oracle(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
             for seed in args.seeds:
                 population = zinc_sample(initial_population(args.initial, budget), seed)
                 t0 = time.perf_counter()
-                per_round = args.per_round or max(250, (budget - len(population)) // 10)
                 result = optimize_with_oracle(vae, objective, budget=budget, initial=population,
-                                              per_round=per_round, n_starts=args.oracle_starts,
+                                              per_round=args.per_round, n_starts=args.oracle_starts,
                                               steps=args.oracle_steps, lr=args.oracle_lr,
                                               seed=seed,
                                               temperature=args.oracle_temperature or None,
                                               max_heavy_atoms=args.max_heavy_atoms,
+                                              graph_edits=args.graph_edits,
+                                              edit_pool=args.edit_pool,
                                               novelty_reference=None)
                 scores = result.scored["score"].tolist()
                 vae_row = {**_top_stats(scores), "calls": result.oracle_calls,
@@ -463,12 +465,17 @@ def main() -> None:
     parser.add_argument("--initial", type=int, default=1000,
                         help="starting population (at most a quarter of each budget)")
     parser.add_argument("--per-round", type=int, default=None,
-                        help="molecules scored per round (default: max(250, budget/10))")
+                        help="molecules scored per round (default: the library's, a twentieth of "
+                             "the budget left after the initial population, at least 100)")
     parser.add_argument("--oracle-starts", type=int, default=256)
     parser.add_argument("--oracle-steps", type=int, default=50)
     parser.add_argument("--oracle-lr", type=float, default=0.05)
     parser.add_argument("--oracle-temperature", type=float, default=0.0,
                         help="decode proposals by sampling at this temperature; 0: greedy")
+    parser.add_argument("--graph-edits", type=float, default=1.0,
+                        help="share of each round's calls spent on graph edits (0: latent only)")
+    parser.add_argument("--edit-pool", type=int, default=10,
+                        help="children made per call spent on graph edits")
     parser.add_argument("--ga-offspring", type=int, default=200)
     parser.add_argument("--ga-population", type=int, default=10_000)
     parser.add_argument("--no-ga", action="store_true")

@@ -9,8 +9,9 @@ once (an :class:`~molvae.objectives.Oracle`: cached, counted, within the budget)
 deduplicated and ranked by the true score.
 
 :func:`optimize_with_oracle` repeats this in rounds against an expensive oracle: fit the predictor
-on everything scored so far, ascend from the best molecules, score the most promising new ones,
-refit, and so on until the budget is spent. Every molecule whose true score is computed counts
+on everything scored so far, ascend from the best molecules, make graph edits of them
+(:mod:`molvae.graph_edits`) and rank those by the predictor too, score the most promising new
+ones, refit, and so on until the budget is spent. Every molecule whose true score is computed counts
 once, the initial population and the predictor's training molecules included.
 
 >>> import molvae as mv                                                         # doctest: +SKIP
@@ -25,6 +26,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import random
 import time
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +41,7 @@ from rdkit import Chem, DataStructs
 from molvae.chemistry import compute_properties, has_radical, rdkit_quiet
 from molvae.errors import MolvaeError
 from molvae.files import atomic_write
+from molvae.graph_edits import make_children
 from molvae.objectives import Objective, ObjectiveLike, Oracle, make_objective
 from molvae.predictor import Adam, LatentPredictor, fit_latent_predictor, model_fingerprint
 
@@ -60,7 +63,7 @@ logger = logging.getLogger(__name__)
 
 StartsLike = Union[Sequence[str], str, os.PathLike, None]
 RESULT_COLUMNS = ("smiles", "score", "predicted", "uncertainty", "value", "start", "start_score",
-                  "improvement", "similarity", "step", "round", "novel", "qed", "sa",
+                  "improvement", "similarity", "step", "round", "source", "novel", "qed", "sa",
                   "heavy_atoms", "error")
 
 
@@ -490,13 +493,69 @@ class _Session:
         frame["start_index"] = np.asarray(start_indices, dtype=int)[traj] if len(frame) else []
         frame["start"] = [starts[t] for t in traj]
         frame["round"] = round_index
+        frame["source"] = "latent"
         return frame.drop(columns="trajectory")
 
-    def score_candidates(self, frame: pd.DataFrame, limit: float) -> None:
-        """Score up to ``limit`` new unique molecules of ``frame``, most promising first."""
+    def edit_proposals(self, predictor: LatentPredictor, n: int, rng: random.Random, *,
+                       roots: dict[str, str], root_index: dict[str, int], exploration: float,
+                       round_index: int) -> pd.DataFrame:
+        """Children of the scored molecules by graph edits (:mod:`molvae.graph_edits`), new to the
+        oracle and meeting the constraints, with the predictor's view of their encodings.
+
+        Column ``rank`` is the optimistic score the latent proposals ascend
+        (``mean + exploration·std``); each child's start is its parent's start (``roots``).
+        """
+        table = self.oracle.table()
+        table = table[np.isfinite(table["score"])]
+        children = make_children(list(zip(table["score"], table["smiles"])), n, rng)
+        self.inspect([c.smiles for c in children])
+        bound = self.constraints.min_similarity
+        t0 = time.perf_counter()
+        rows: dict[str, list[Any]] = {k: [] for k in ("smiles", "start", "similarity")}
+        taken: set[str] = set()
+        for child in children:
+            mol = self.parsed.get(child.smiles)
+            if mol is None or not mol.allowed or self.oracle.known(mol.canonical) \
+                    or mol.canonical in taken:
+                continue
+            taken.add(mol.canonical)
+            start = roots.get(child.parent, child.parent)
+            sim = math.nan
+            if bound is not None:
+                sim = self.similarity(mol.canonical, start)
+                if not sim >= bound:
+                    continue
+            rows["smiles"].append(mol.canonical)
+            rows["start"].append(start)
+            rows["similarity"].append(sim)
+        self.timings["rdkit"] += time.perf_counter() - t0
+        frame = pd.DataFrame(rows)
+        z = self.encode(frame["smiles"].tolist())
+        ok = ~np.isnan(z).any(axis=1)
+        frame, z = frame[ok].reset_index(drop=True), z[ok]
+        if frame.empty:
+            return frame.assign(predicted=[], uncertainty=[], rank=[], step=[], start_index=[],
+                                round=[], source=[])
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            members = predictor.forward(torch.as_tensor(z))
+            mean, std = members.mean(0), members.std(0, correction=0)
+            predicted = self.objective.score_torch(mean).numpy()
+            rank = self.objective.score_torch(mean + exploration * std).numpy()
+        self.timings["predictor"] += time.perf_counter() - t0
+        frame["predicted"], frame["uncertainty"], frame["rank"] = predicted, std.numpy(), rank
+        frame["step"] = 0
+        frame["start_index"] = [root_index.get(s, -1) for s in frame["start"]]
+        frame["round"] = round_index
+        frame["source"] = "graph"
+        return frame
+
+    def score_candidates(self, frame: pd.DataFrame, limit: float, *, by: str = "predicted"
+                         ) -> None:
+        """Score up to ``limit`` new unique molecules of ``frame``, highest ``by`` first."""
         if frame.empty:
             return
-        ranked = frame.sort_values("predicted", ascending=False, kind="stable")
+        ranked = frame.sort_values(by, ascending=False, kind="stable")
         new = [s for s in dict.fromkeys(ranked["smiles"]) if not self.oracle.known(s)]
         if math.isfinite(limit):
             new = new[: max(0, int(limit))]
@@ -529,7 +588,7 @@ class _Session:
                t_start: float, describe_top: int | None) -> OptimizeResult:
         candidates = pd.concat(self.rows, ignore_index=True) if self.rows else pd.DataFrame(
             columns=["smiles", "predicted", "uncertainty", "step", "similarity", "start_index",
-                     "start", "round"])
+                     "start", "round", "source"])
         oracle = self.oracle
         scored_mask = np.array([oracle.known(s) for s in candidates["smiles"]], dtype=bool)
         candidates = candidates.loc[scored_mask].reset_index(drop=True)
@@ -751,7 +810,8 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
 
 
 def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
-                         rounds: int | None = None, per_round: int = 500, patience: int = 5,
+                         rounds: int | None = None, per_round: int | None = None,
+                         patience: int = 5,
                          n_starts: int = 256,
                          initial: Sequence[str] | int = 1000, seed: int = 0, steps: int = 50,
                          lr: float = 0.05, prior_weight: float = 0.1, decode_every: int = 5,
@@ -762,7 +822,8 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
                          allow_radicals: bool = False, minimize: bool = False,
                          target: float | None = None,
                          novelty_reference: Any = "auto", describe_top: int | None = 1000,
-                         decode_batch_size: int = 2000) -> OptimizeResult:
+                         decode_batch_size: int = 2000, graph_edits: float = 1.0,
+                         edit_pool: int = 10) -> OptimizeResult:
     """Rounds of propose → score → refit against an oracle, never exceeding ``budget`` calls.
 
     The initial population (``initial`` SMILES, or that many random molecules of ``dataset``) is
@@ -770,10 +831,21 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     scored so far, ascends from the best-scoring molecules (``n_starts``: half the top ones, half
     drawn at random from the rest; jittered by ``start_noise``) with an optimistic objective
     (``mean + exploration·std``), and scores up to ``per_round`` of the most promising new
-    molecules. ``rounds`` None: rounds continue until the budget is spent, or until
+    molecules (None: a twentieth of the budget left after the initial population, at least
+    100; more, smaller rounds find better molecules for the same calls). ``rounds`` None: rounds continue until the budget is spent, or until
     ``patience`` rounds in a row find nothing new (the start jitter doubles after each such
     round); a number: at most that many rounds, the remaining budget spread evenly over them.
     ``temperature``: as in :func:`optimize` (None: greedy decoding; a number: sampled decodes).
+
+    ``graph_edits``: the share of each round's calls spent on graph edits instead of latent
+    proposals: ``edit_pool`` times that many children of the scored molecules are made by
+    mol-ga's graph crossover and mutation (:mod:`molvae.graph_edits`), encoded, and the ones the
+    predictor rates highest (by the same optimistic objective) are scored; calls left unused by
+    one kind go to the other. 1 (the default, the best measured in BENCHMARKS.md): edits first,
+    latent proposals only when the edits run out of new molecules; 0: latent proposals only.
+    Each result's ``source`` column says which kind found it (``initial``, ``latent`` or
+    ``graph``).
+
     An oracle that raises or returns NaN for a molecule is recorded (NaN score, ``error``),
     never fatal.
 
@@ -784,6 +856,12 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     t_start = time.perf_counter()
     if budget < 2:
         raise MolvaeError(f"budget must be at least 2 oracle calls, got {budget}")
+    if not 0.0 <= graph_edits <= 1.0:
+        raise MolvaeError(f"graph_edits is the share of each round's oracle calls spent on graph "
+                          f"edits, between 0 and 1; got {graph_edits}")
+    if edit_pool < 1:
+        raise MolvaeError(f"edit_pool must be at least 1 (children made per call spent on them); "
+                          f"got {edit_pool}")
     _check_temperature(temperature)
     objective_ = make_objective(oracle, minimize=minimize, target=target)
     constraints = Constraints(max_heavy_atoms, min_similarity, substructure, allow_radicals)
@@ -791,6 +869,7 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     session = _Session(vae, objective_, counted, constraints, seed=seed,
                        decode_batch_size=decode_batch_size)
     rng = np.random.default_rng(seed)
+    edit_rng = random.Random(seed)
 
     # 1. the initial population, scored and counted
     if isinstance(initial, int):
@@ -800,6 +879,8 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
 
         population = [s for s in canonicalize_many(read_starts(initial)) if s]
     session.score(population)
+    if per_round is None:
+        per_round = max(100, counted.remaining // 20)
     lineage = {s: s for s in population}  # molecule -> the initial molecule it descends from
     population_index = {s: i for i, s in enumerate(population)}  # its start_index
 
@@ -833,10 +914,22 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
         session.rows.append(frame)
         for smiles, root in zip(frame["smiles"], frame["start"]):
             lineage.setdefault(smiles, root)
-        limit = per_round if rounds is None else math.ceil(counted.remaining
-                                                           / (rounds - round_index + 1))
+        limit = min(counted.remaining, per_round if rounds is None else
+                    math.ceil(counted.remaining / (rounds - round_index + 1)))
         before = counted.calls
-        session.score_candidates(frame, min(limit, counted.remaining))
+        edits = None
+        if graph_edits > 0:
+            share = round(limit * graph_edits)
+            edits = session.edit_proposals(predictor, share * edit_pool, edit_rng, roots=lineage,
+                                           root_index=population_index, exploration=exploration,
+                                           round_index=round_index)
+            session.rows.append(edits.drop(columns="rank"))
+            for smiles, root in zip(edits["smiles"], edits["start"]):
+                lineage.setdefault(smiles, root)
+            session.score_candidates(edits, share, by="rank")
+        session.score_candidates(frame, limit - (counted.calls - before))
+        if edits is not None:  # too few latent proposals: the rest of the round's calls to edits
+            session.score_candidates(edits, limit - (counted.calls - before), by="rank")
         new = counted.calls - before
         logger.info("round %d: %d proposals, %d new scored, best %.4g, %d/%d calls", round_index,
                     frame["smiles"].nunique(), new, counted.best, counted.calls, budget)
@@ -850,7 +943,7 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     initial_rows = pd.DataFrame({"smiles": kept, "predicted": math.nan, "uncertainty": math.nan,
                                  "step": math.nan, "similarity": 1.0,
                                  "start_index": [population_index[s] for s in kept],
-                                 "start": kept, "round": 0})
+                                 "start": kept, "round": 0, "source": "initial"})
     session.rows.insert(0, initial_rows)
     reference = _reference_set(novelty_reference if novelty_reference != "auto" or dataset is None
                                else dataset, vae)

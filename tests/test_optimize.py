@@ -237,6 +237,39 @@ def test_oracle_loop_improves_on_its_initial_population(lookup_vae: LookupVAE,
     assert set(result.frame["round"]) >= {0, 1}
 
 
+def test_graph_edits_share_the_budget_and_keep_every_constraint(tiny_vae,
+                                                               zinc_frame: pd.DataFrame) -> None:
+    # the tiny model encodes any molecule its vocabulary covers, so edits get predictions
+    initial = zinc_frame["smiles"].tolist()[:60]
+    oracle, asked = _counting("qed")
+    result = optimize_with_oracle(tiny_vae, oracle, budget=150, initial=initial, per_round=30,
+                                  n_starts=8, steps=5, seed=0, graph_edits=1.0, edit_pool=5,
+                                  min_similarity=0.3, max_heavy_atoms=30,
+                                  substructure="[#6]~[#7,#8]", novelty_reference=None)
+    assert len(asked) <= 150 and len(set(asked)) == len(asked)
+    frame = result.frame
+    assert set(frame["source"]) <= {"initial", "latent", "graph"}
+    edits = frame[frame["source"] == "graph"]
+    assert len(edits) >= 30  # every round's calls went to edits
+    assert not set(edits["smiles"]) & set(initial)
+    pattern = Chem.MolFromSmarts("[#6]~[#7,#8]")
+    for row in edits.itertuples():
+        assert row.start in initial and tanimoto(row.smiles, row.start) >= 0.3
+        mol = Chem.MolFromSmiles(row.smiles)
+        assert mol.GetNumHeavyAtoms() <= 30 and mol.HasSubstructMatch(pattern)
+        assert math.isfinite(row.predicted)
+    latent_only = optimize_with_oracle(tiny_vae, "qed", budget=100, initial=initial,
+                                       per_round=20, n_starts=8, steps=5, seed=0,
+                                       graph_edits=0.0, novelty_reference=None)
+    assert "graph" not in set(latent_only.frame["source"])
+    for bad, name in ((1.5, "graph_edits"), (-0.1, "graph_edits")):
+        with pytest.raises(MolvaeError, match=name) as info:
+            optimize_with_oracle(tiny_vae, "qed", budget=100, initial=initial, graph_edits=bad)
+        assert "\n" not in str(info.value)
+    with pytest.raises(MolvaeError, match="edit_pool"):
+        optimize_with_oracle(tiny_vae, "qed", budget=100, initial=initial, edit_pool=0)
+
+
 def test_invalid_constraints_fail_with_one_line_errors() -> None:
     with pytest.raises(MolvaeError, match="min_similarity"):
         Constraints(min_similarity=1.5)
