@@ -809,6 +809,38 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
                           describe_top=describe_top)
 
 
+def _latent_round(session: _Session, predictor: LatentPredictor, counted: Oracle,
+                  rng: np.random.Generator, lineage: dict[str, str],
+                  population_index: dict[str, int], *, n_starts: int, noise: float, steps: int,
+                  lr: float, prior_weight: float, decode_every: int, exploration: float,
+                  round_index: int, temperature: float | None) -> pd.DataFrame:
+    """One round's latent proposals of the oracle loop: ascend from ``n_starts`` scored molecules
+    (half the best, half drawn from the rest, jittered by ``noise``), decoded and filtered."""
+    table = counted.table()
+    table = table[np.isfinite(table["score"])].sort_values("score", ascending=False)
+    pool = table["smiles"].tolist()
+    n_top = min(len(pool), max(1, n_starts // 2))
+    rest = pool[n_top:]
+    picked = pool[:n_top] + [rest[i] for i in rng.choice(len(rest), min(len(rest),
+                                                          n_starts - n_top), replace=False)]
+    z_start = session.encode(picked)
+    ok = ~np.isnan(z_start).any(axis=1)
+    picked, z_start = [p for p, good in zip(picked, ok) if good], z_start[ok]
+    if not picked:
+        raise MolvaeError("no scored molecule can be encoded by this model to start from")
+    z0 = z_start + noise * rng.standard_normal(z_start.shape).astype(np.float32)
+    roots = [lineage.get(p, p) for p in picked]
+    root_indices = np.array([population_index.get(r, -1) for r in roots])
+    frame = session.propose(predictor, z0, roots, root_indices, steps=steps, lr=lr,
+                            prior_weight=prior_weight, decode_every=decode_every,
+                            exploration=exploration, round_index=round_index,
+                            temperature=temperature)
+    session.rows.append(frame)
+    for smiles, root in zip(frame["smiles"], frame["start"]):
+        lineage.setdefault(smiles, root)
+    return frame
+
+
 def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
                          rounds: int | None = None, per_round: int | None = None,
                          patience: int = 5,
@@ -892,28 +924,6 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     while counted.remaining > 0 and stalled < patience and (rounds is None or round_index < rounds):
         round_index += 1
         predictor = session.fit(n_models=n_models, seed=seed + round_index)
-        table = counted.table()
-        table = table[np.isfinite(table["score"])].sort_values("score", ascending=False)
-        pool = table["smiles"].tolist()
-        n_top = min(len(pool), max(1, n_starts // 2))
-        rest = pool[n_top:]
-        picked = pool[:n_top] + [rest[i] for i in rng.choice(len(rest), min(len(rest),
-                                                              n_starts - n_top), replace=False)]
-        z_start = session.encode(picked)
-        ok = ~np.isnan(z_start).any(axis=1)
-        picked, z_start = [p for p, good in zip(picked, ok) if good], z_start[ok]
-        if not picked:
-            raise MolvaeError("no scored molecule can be encoded by this model to start from")
-        z0 = z_start + noise * rng.standard_normal(z_start.shape).astype(np.float32)
-        roots = [lineage.get(p, p) for p in picked]
-        root_indices = np.array([population_index.get(r, -1) for r in roots])
-        frame = session.propose(predictor, z0, roots, root_indices, steps=steps, lr=lr,
-                                prior_weight=prior_weight, decode_every=decode_every,
-                                exploration=exploration, round_index=round_index,
-                                temperature=temperature)
-        session.rows.append(frame)
-        for smiles, root in zip(frame["smiles"], frame["start"]):
-            lineage.setdefault(smiles, root)
         limit = min(counted.remaining, per_round if rounds is None else
                     math.ceil(counted.remaining / (rounds - round_index + 1)))
         before = counted.calls
@@ -927,12 +937,21 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
             for smiles, root in zip(edits["smiles"], edits["start"]):
                 lineage.setdefault(smiles, root)
             session.score_candidates(edits, share, by="rank")
-        session.score_candidates(frame, limit - (counted.calls - before))
+        n_latent = 0
+        if counted.calls - before < limit:  # latent proposals only when calls are left for them
+            frame = _latent_round(session, predictor, counted, rng, lineage, population_index,
+                                  n_starts=n_starts, noise=noise, steps=steps, lr=lr,
+                                  prior_weight=prior_weight, decode_every=decode_every,
+                                  exploration=exploration, round_index=round_index,
+                                  temperature=temperature)
+            n_latent = frame["smiles"].nunique()
+            session.score_candidates(frame, limit - (counted.calls - before))
         if edits is not None:  # too few latent proposals: the rest of the round's calls to edits
             session.score_candidates(edits, limit - (counted.calls - before), by="rank")
         new = counted.calls - before
-        logger.info("round %d: %d proposals, %d new scored, best %.4g, %d/%d calls", round_index,
-                    frame["smiles"].nunique(), new, counted.best, counted.calls, budget)
+        logger.info("round %d: %d edits and %d latent proposals, %d new scored, best %.4g, "
+                    "%d/%d calls", round_index, 0 if edits is None else len(edits), n_latent, new,
+                    counted.best, counted.calls, budget)
         stalled = 0 if new else stalled + 1
         noise = start_noise if new else min(1.0, noise * 2)  # stuck: explore further out
 
