@@ -75,8 +75,11 @@ custom.frame[["smiles", "score"]].head(5)
 # ## Your own labels: a predictor, then an oracle in the loop
 # Suppose an assay measured 1,000 molecules (here we fake the labels from TPSA and logP so the
 # notebook runs anywhere). `fit_predictor` learns them on the latent space and reports the
-# held-out fit. `optimize_with_oracle` then spends a fixed budget of assay calls: propose by
-# gradient ascent, measure, refit, repeat (here from 200 measured molecules, 400 more calls).
+# held-out fit. `optimize_with_oracle` then spends a fixed budget of assay calls: propose,
+# measure, refit, repeat (here from 200 measured molecules, 400 more calls). Each round's
+# proposals come from gradient ascent in the latent space and from graph edits of the measured
+# molecules (mol-ga's crossover and mutation) that the refitted predictor rates highest; the
+# `source` column says which found each molecule.
 
 # %%
 zinc = mv.load_dataset("zinc", properties=["tpsa", "logp"], limit=1000)
@@ -96,7 +99,7 @@ def assay(smiles: list[str]) -> list[float]:      # stands in for the lab, or a 
 
 looped = mv.optimize_with_oracle(vae, assay, budget=600, initial=labels["smiles"].tolist()[:200],
                                  per_round=100, seed=0)
-looped.frame[["smiles", "score", "round"]].head(5)
+looped.frame[["smiles", "score", "round", "source"]].head(5)
 
 # %%
 looped.history.plot(x="oracle_calls", y="best", drawstyle="steps-post",
