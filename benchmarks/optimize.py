@@ -28,9 +28,9 @@ Parts (``--parts``, comma-separated; default all):
     similarity to camphor and menthol (GuacaMol's median-1 molecules) and
     ``qed + 0.3*plogp - 0.5*sa`` (``--oracle-temperature``, ``--oracle-lr`` set molvae's
     decoding and step size; ``--graph-edits``, ``--edit-pool`` its share of graph-edit
-    proposals, 0 for latent proposals only; ``--per-round`` its calls per round). Each unique canonical SMILES scored counts once; molecules over
-    the heavy-atom cap are rejected before scoring (uncounted) for both methods. Reports best
-    and top-10 mean.
+    proposals, 0 for latent proposals only; ``--per-round`` its calls per round). Each unique
+    canonical SMILES scored counts once; molecules over the heavy-atom cap are rejected before
+    scoring (uncounted) for both methods. Reports best and top-10 mean.
 ``timing``  ``--timing-starts`` prior samples × ``--timing-steps`` Adam steps, decoded every
     ``--decode-every`` steps, every unique valid molecule scored by RDKit (plogP), with a
     predictor fitted beforehand (its fit timed separately); wall-clock and a breakdown. Each
