@@ -76,10 +76,10 @@ custom.frame[["smiles", "score"]].head(5)
 # Suppose an assay measured 1,000 molecules (here we fake the labels from TPSA and logP so the
 # notebook runs anywhere). `fit_predictor` learns them on the latent space and reports the
 # held-out fit. `optimize_with_oracle` then spends a fixed budget of assay calls: propose,
-# measure, refit, repeat (here from 200 measured molecules, 400 more calls). Each round's
-# proposals come from gradient ascent in the latent space and from graph edits of the measured
-# molecules (mol-ga's crossover and mutation) that the refitted predictor rates highest; the
-# `source` column says which found each molecule.
+# measure, refit, repeat (here from 200 measured molecules, 400 more calls). Each round's calls
+# go to graph edits of the measured molecules (mol-ga's crossover and mutation) that the
+# refitted predictor rates highest, and to gradient ascent in the latent space when the edits
+# run out of new molecules; the `source` column says which found each molecule.
 
 # %%
 zinc = mv.load_dataset("zinc", properties=["tpsa", "logp"], limit=1000)
