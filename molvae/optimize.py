@@ -9,10 +9,10 @@ once (an :class:`~molvae.objectives.Oracle`: cached, counted, within the budget)
 deduplicated and ranked by the true score.
 
 :func:`optimize_with_oracle` repeats this in rounds against an expensive oracle: fit the predictor
-on everything scored so far, ascend from the best molecules, make graph edits of them
-(:mod:`molvae.graph_edits`) and rank those by the predictor too, score the most promising new
-ones, refit, and so on until the budget is spent. Every molecule whose true score is computed counts
-once, the initial population and the predictor's training molecules included.
+on everything scored so far, make graph edits of the best molecules (:mod:`molvae.graph_edits`)
+and score those the predictor rates highest (ascending from the best molecules too, for the calls
+the edits leave), refit, and so on until the budget is spent. Every molecule whose true score
+is computed counts once, the initial population and the predictor's training molecules included.
 
 >>> import molvae as mv                                                         # doctest: +SKIP
 >>> result = mv.optimize(vae, "qed + 0.3*plogp - 0.5*sa", n_starts=512, seed=0)  # doctest: +SKIP
@@ -533,17 +533,12 @@ class _Session:
         z = self.encode(frame["smiles"].tolist())
         ok = ~np.isnan(z).any(axis=1)
         frame, z = frame[ok].reset_index(drop=True), z[ok]
-        if frame.empty:
-            return frame.assign(predicted=[], uncertainty=[], rank=[], step=[], start_index=[],
-                                round=[], source=[])
         t0 = time.perf_counter()
-        with torch.no_grad():
-            members = predictor.forward(torch.as_tensor(z))
-            mean, std = members.mean(0), members.std(0, correction=0)
-            predicted = self.objective.score_torch(mean).numpy()
-            rank = self.objective.score_torch(mean + exploration * std).numpy()
+        mean, std = (torch.from_numpy(a).float() for a in predictor.predict(z))
         self.timings["predictor"] += time.perf_counter() - t0
-        frame["predicted"], frame["uncertainty"], frame["rank"] = predicted, std.numpy(), rank
+        frame["predicted"] = self.objective.score_torch(mean).numpy()
+        frame["uncertainty"] = std.numpy()
+        frame["rank"] = self.objective.score_torch(mean + exploration * std).numpy()
         frame["step"] = 0
         frame["start_index"] = [root_index.get(s, -1) for s in frame["start"]]
         frame["round"] = round_index
