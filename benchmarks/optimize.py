@@ -189,14 +189,17 @@ def run_constrained(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
                     steps=args.steps, lr=args.constrained_lr, prior_weight=args.prior_weight,
                     seed=args.seeds[0], predictor=predictor, max_heavy_atoms=args.max_heavy_atoms,
                     decode_every=args.decode_every, novelty_reference=None,
-                    temperature=args.temperature or None, rounds=args.rounds, centers=args.centers)
+                    temperature=args.temperature or None, rounds=args.rounds, centers=args.centers,
+                    graph_edits=args.constrained_graph_edits)
     out["settings"] = {k: v for k, v in settings.items() if k != "predictor"}
     out["optimize_seconds"], out["oracle_calls"] = 0.0, len(sample)
     # With one round the ascent does not depend on δ (the bound only filters what is decoded),
     # so one run with every candidate's similarity computed (δ = 0) serves all δ: for each, the
     # same trajectories filtered at that bound, exactly what a separate run at δ would report.
     # Later rounds restart from molecules meeting the bound, so there each δ is its own run.
-    runs = {None: 0.0} if args.rounds == 1 else {delta: delta for delta in args.deltas}
+    # Graph edits breed from the molecules found so far, so with them each δ is its own run too.
+    shared = args.rounds == 1 and not args.constrained_graph_edits
+    runs = {None: 0.0} if shared else {delta: delta for delta in args.deltas}
     results = {}
     for key, bound in runs.items():
         t1 = time.perf_counter()
@@ -207,7 +210,7 @@ def run_constrained(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
         logger.info("constrained run at δ=%s: %.0f s, %d oracle calls", bound,
                     time.perf_counter() - t1, result.oracle_calls)
     for delta in args.deltas:
-        result = results[None if args.rounds == 1 else delta]
+        result = results[None if shared else delta]
         candidates = result.candidates.dropna(subset=["score"])
         kept = candidates[candidates["similarity"] >= delta]
         best = kept.sort_values(["score", "similarity"], ascending=False, kind="stable")
@@ -457,6 +460,8 @@ def main() -> None:
                         help="decode by sampling at this temperature; 0 for greedy decoding")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--centers", type=int, default=4)
+    parser.add_argument("--constrained-graph-edits", type=int, default=0,
+                        help="graph-edit children per start and round (optimize's graph_edits)")
     # oracle in the loop
     parser.add_argument("--budgets", type=_ints, default=[1000, 5000, 20000])
     parser.add_argument("--objectives", type=_items,

@@ -362,7 +362,7 @@ class _Session:
         self.rows: list[pd.DataFrame] = []  # candidates of every round
         self.timings: dict[str, float] = {"ascent": 0.0, "decode": 0.0, "rdkit": 0.0,
                                           "oracle": 0.0, "predictor": 0.0, "encode": 0.0,
-                                          "describe": 0.0}
+                                          "describe": 0.0, "edits": 0.0}
         self.n_decoded = 0
 
     # -- molecules
@@ -496,30 +496,29 @@ class _Session:
         frame["source"] = "latent"
         return frame.drop(columns="trajectory")
 
-    def edit_proposals(self, predictor: LatentPredictor, n: int, rng: random.Random, *,
-                       roots: dict[str, str], root_index: dict[str, int], exploration: float,
-                       round_index: int) -> pd.DataFrame:
-        """Children of the scored molecules by graph edits (:mod:`molvae.graph_edits`), new to the
-        oracle and meeting the constraints, with the predictor's view of their encodings.
+    def edit_proposals(self, predictor: LatentPredictor, children: Sequence[tuple[str, str, int]],
+                       *, exploration: float, round_index: int, skip_known: bool
+                       ) -> pd.DataFrame:
+        """Graph-edit children (``(smiles, start, start_index)`` triples, :mod:`molvae.graph_edits`)
+        meeting the constraints, with the predictor's view of their encodings.
 
-        Column ``rank`` is the optimistic score the latent proposals ascend
-        (``mean + exploration·std``); each child's start is its parent's start (``roots``).
+        One row per (start, molecule); the similarity bound is to that start. ``skip_known``:
+        drop molecules the oracle has already scored. Column ``rank`` is the optimistic score the
+        latent proposals ascend (``mean + exploration·std``); NaN (with ``predicted``) for a
+        child the model cannot encode (a token outside its vocabulary).
         """
-        table = self.oracle.table()
-        table = table[np.isfinite(table["score"])]
-        children = make_children(list(zip(table["score"], table["smiles"])), n, rng)
-        self.inspect([c.smiles for c in children])
+        self.inspect([smiles for smiles, _, _ in children])
         bound = self.constraints.min_similarity
         t0 = time.perf_counter()
-        rows: dict[str, list[Any]] = {k: [] for k in ("smiles", "start", "similarity")}
-        taken: set[str] = set()
-        for child in children:
-            mol = self.parsed.get(child.smiles)
-            if mol is None or not mol.allowed or self.oracle.known(mol.canonical) \
-                    or mol.canonical in taken:
+        rows: dict[str, list[Any]] = {k: [] for k in ("smiles", "start", "start_index",
+                                                      "similarity")}
+        taken: set[tuple[int, str]] = set()
+        for smiles, start, start_index in children:
+            mol = self.parsed.get(smiles)
+            if mol is None or not mol.allowed or (start_index, mol.canonical) in taken \
+                    or (skip_known and self.oracle.known(mol.canonical)):
                 continue
-            taken.add(mol.canonical)
-            start = roots.get(child.parent, child.parent)
+            taken.add((start_index, mol.canonical))
             sim = math.nan
             if bound is not None:
                 sim = self.similarity(mol.canonical, start)
@@ -527,23 +526,56 @@ class _Session:
                     continue
             rows["smiles"].append(mol.canonical)
             rows["start"].append(start)
+            rows["start_index"].append(start_index)
             rows["similarity"].append(sim)
         self.timings["rdkit"] += time.perf_counter() - t0
         frame = pd.DataFrame(rows)
         z = self.encode(frame["smiles"].tolist())
         ok = ~np.isnan(z).any(axis=1)
-        frame, z = frame[ok].reset_index(drop=True), z[ok]
         t0 = time.perf_counter()
-        mean, std = (torch.from_numpy(a).float() for a in predictor.predict(z))
+        mean, std = (torch.from_numpy(a).float() for a in predictor.predict(z[ok]))
         self.timings["predictor"] += time.perf_counter() - t0
-        frame["predicted"] = self.objective.score_torch(mean).numpy()
-        frame["uncertainty"] = std.numpy()
-        frame["rank"] = self.objective.score_torch(mean + exploration * std).numpy()
+        for column, values in (("predicted", self.objective.score_torch(mean)),
+                               ("uncertainty", std),
+                               ("rank", self.objective.score_torch(mean + exploration * std))):
+            frame[column] = math.nan
+            frame.loc[ok, column] = values.numpy()
         frame["step"] = 0
-        frame["start_index"] = [root_index.get(s, -1) for s in frame["start"]]
         frame["round"] = round_index
         frame["source"] = "graph"
         return frame
+
+    def family_children(self, per_start: int, rng: random.Random,
+                        starts: Sequence[str] | None) -> list[tuple[str, str, int]]:
+        """``per_start`` graph-edit children for each start, bred from its family: the start
+        and every molecule found for it so far with a true score (all within the constraints).
+        ``starts`` None: the starts named in the proposals so far (prior samples).
+        """
+        t0 = time.perf_counter()
+        frame = pd.concat(self.rows, ignore_index=True)
+        if starts is None:
+            named = frame.drop_duplicates("start_index")
+            pairs = list(zip(named["start"], named["start_index"]))
+        else:
+            pairs = [(start, i) for i, start in enumerate(starts)]
+        scores = {s: self.oracle.records[s].score for s in frame["smiles"].unique()
+                  if self.oracle.known(s)}
+        found = frame.assign(score=frame["smiles"].map(scores)).dropna(subset=["score"])
+        found = found.drop_duplicates(["start_index", "smiles"])
+        families = {i: list(zip(g["score"], g["smiles"]))
+                    for i, g in found.groupby("start_index", sort=False)}
+        children: list[tuple[str, str, int]] = []
+        for start, index in pairs:
+            family = list(families.get(index, []))
+            if isinstance(start, str) and self.oracle.known(start):
+                family.append((self.oracle.records[start].score, start))
+            family = [(s, m) for s, m in family if math.isfinite(s)]
+            if not family or not isinstance(start, str):
+                continue
+            children.extend((c.smiles, start, int(index))
+                            for c in make_children(family, per_start, rng))
+        self.timings["edits"] += time.perf_counter() - t0
+        return children
 
     def score_candidates(self, frame: pd.DataFrame, limit: float, *, by: str = "predicted"
                          ) -> None:
@@ -702,7 +734,8 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
              allow_radicals: bool = False, minimize: bool = False, target: float | None = None,
              decode_every: int = 10,
              exploration: float = 0.0, novelty_reference: Any = "auto",
-             describe_top: int | None = 1000, decode_batch_size: int = 2000) -> OptimizeResult:
+             describe_top: int | None = 1000, decode_batch_size: int = 2000,
+             graph_edits: int = 0) -> OptimizeResult:
     """Gradient ascent in latent space from ``n_starts`` points; true-scored, ranked results.
 
     Args:
@@ -728,6 +761,13 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
             times from each of ``centers`` points per start: the start itself and its best
             molecules found so far (true score; all meeting the constraints, similarity still
             measured to the original start).
+        graph_edits: after each round's latent proposals, this many children per start made by
+            mol-ga's graph crossover and mutation (:mod:`molvae.graph_edits`) of the start's
+            family (the start and the molecules found for it so far, the best bred most often),
+            kept where they meet the constraints (the similarity bound to that start) and scored
+            (under a ``budget``, those the predictor rates highest first); they are found
+            molecules for the next round like any other (``source`` column ``graph``). 0: latent
+            proposals only.
         novelty_reference: SMILES (or a dataset) to flag ``novel`` against; ``"auto"``: the
             model's training data when its checkpoint names it (or ``dataset``); None: the
             ``novel`` column is left empty.
@@ -740,6 +780,9 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
     if rounds < 1 or centers < 1 or restarts < 1:
         raise MolvaeError(f"rounds, centers and restarts must be at least 1; got {rounds}, "
                           f"{centers}, {restarts}")
+    if graph_edits < 0:
+        raise MolvaeError(f"graph_edits is the number of graph-edit children per start and round, "
+                          f"0 or more; got {graph_edits}")
     _check_temperature(temperature)
     objective_ = make_objective(objective, minimize=minimize, target=target)
     constraints = Constraints(max_heavy_atoms, min_similarity, substructure, allow_radicals)
@@ -747,6 +790,7 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
     session = _Session(vae, objective_, oracle, constraints, seed=seed,
                        decode_batch_size=decode_batch_size)
     rng = np.random.default_rng(seed)
+    edit_rng = random.Random(seed)
 
     # 1. starting points
     if starts is not None:
@@ -798,6 +842,13 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
                                 temperature=temperature)
         session.rows.append(frame)
         session.score_candidates(frame, oracle.remaining)
+        if graph_edits and oracle.remaining > 0:
+            edits = session.edit_proposals(
+                predictor, session.family_children(
+                    graph_edits, edit_rng, start_smiles if starts is not None else None),
+                exploration=exploration, round_index=round_index, skip_known=False)
+            session.rows.append(edits.drop(columns="rank"))
+            session.score_candidates(edits, oracle.remaining, by="rank")
     reference = _reference_set(novelty_reference if novelty_reference != "auto" or dataset is None
                                else dataset, vae)
     return session.result(reference=reference, predictor=predictor, t_start=t_start,
@@ -925,9 +976,16 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
         edits = None
         if graph_edits > 0:
             share = round(limit * graph_edits)
-            edits = session.edit_proposals(predictor, share * edit_pool, edit_rng, roots=lineage,
-                                           root_index=population_index, exploration=exploration,
-                                           round_index=round_index)
+            table = counted.table()
+            table = table[np.isfinite(table["score"])]
+            children = make_children(list(zip(table["score"], table["smiles"])),
+                                     share * edit_pool, edit_rng)
+            roots = [lineage.get(c.parent, c.parent) for c in children]
+            edits = session.edit_proposals(
+                predictor, [(c.smiles, r, population_index.get(r, -1))
+                            for c, r in zip(children, roots)],
+                exploration=exploration, round_index=round_index, skip_known=True)
+            edits = edits[np.isfinite(edits["rank"])]  # the loop refits on encodable molecules
             session.rows.append(edits.drop(columns="rank"))
             for smiles, root in zip(edits["smiles"], edits["start"]):
                 lineage.setdefault(smiles, root)

@@ -310,7 +310,7 @@ def test_optimize_and_sample_use_the_shipped_model_by_default(tmp_path):
 
 def test_optimize_near_a_start_keeps_the_bound_in_sampled_rounds(tmp_path, monkeypatch):
     """With --min-similarity the command searches locally: small steps, sampled decodes, three
-    rounds; every molecule it writes keeps the bound."""
+    rounds, graph edits of each start's family; every molecule it writes keeps the bound."""
     import molvae.optimize
 
     real, calls = molvae.optimize.optimize, []
@@ -333,7 +333,15 @@ def test_optimize_near_a_start_keeps_the_bound_in_sampled_rounds(tmp_path, monke
     assert all(tanimoto(s, start) >= 0.4 for s in frame["smiles"])
     [(kwargs, found)] = calls
     assert (kwargs["rounds"], kwargs["temperature"], kwargs["lr"]) == (3, 1.0, 0.005)
+    assert kwargs["graph_edits"] == 50
     assert set(found.candidates["round"]) == {1, 2, 3}  # each round decoded molecules in bound
+    assert "graph" in set(frame["source"])
+    result = run("optimize", "--property", "plogp", "--start", start, "--min-similarity", "0.4",
+                 "--restarts", "8", "--steps", "20", "--rounds", "1", "--graph-edits", "0",
+                 "--no-novelty")
+    assert result.exit_code == 0, result.output
+    assert calls[-1][0]["graph_edits"] == 0
+    assert set(calls[-1][1].candidates["source"]) == {"latent"}
 
 
 @pytest.mark.parametrize("args, fragment", [

@@ -270,6 +270,37 @@ def test_graph_edits_share_the_budget_and_keep_every_constraint(tiny_vae,
         optimize_with_oracle(tiny_vae, "qed", budget=100, initial=initial, edit_pool=0)
 
 
+def test_optimize_graph_edits_add_to_each_starts_results_within_its_bound(
+        lookup_vae: LookupVAE, library: list[str]) -> None:
+    starts = library[:12]
+    kwargs = dict(starts=starts, restarts=6, start_noise=0.5, steps=20, lr=0.1, temperature=1.0,
+                  min_similarity=0.4, max_heavy_atoms=30, dataset=library, n_train=150, seed=0,
+                  novelty_reference=None)
+    plain = optimize(lookup_vae, "logp", **kwargs)
+    edited = optimize(lookup_vae, "logp", graph_edits=30, **kwargs)
+    edits = edited.candidates[edited.candidates["source"] == "graph"]
+    assert len(edits) and set(plain.candidates["source"]) == {"latent"}
+    for row in edits.itertuples():  # the bound is to the child's own start
+        assert row.start == starts[row.start_index]
+        assert tanimoto(row.smiles, row.start) >= 0.4 - 1e-9
+        assert Chem.MolFromSmiles(row.smiles).GetNumHeavyAtoms() <= 30
+    # the latent proposals are the same run; edits only add molecules, so no start does worse
+    best_plain = plain.best_per_start().set_index("start_index")["score"]
+    best_edited = edited.best_per_start().set_index("start_index")["score"]
+    assert (best_edited.reindex(best_plain.index) >= best_plain).all()
+    assert (best_edited.reindex(best_plain.index) > best_plain).any()
+    assert len(best_edited) > len(best_plain)  # and reach starts the latent search did not
+    # a second round breeds from the first round's finds as well as from the start
+    two = optimize(lookup_vae, "logp", graph_edits=30, rounds=2, **kwargs)
+    assert {1, 2} <= set(two.candidates.loc[two.candidates["source"] == "graph", "round"])
+    oracle, asked = _counting()
+    budgeted = optimize(lookup_vae, oracle, graph_edits=30, rounds=2, budget=250, **kwargs)
+    assert budgeted.oracle_calls == len(asked) == 250 and len(set(asked)) == len(asked)
+    with pytest.raises(MolvaeError, match="graph_edits") as info:
+        optimize(lookup_vae, "logp", graph_edits=-1, **kwargs)
+    assert "\n" not in str(info.value)
+
+
 def test_invalid_constraints_fail_with_one_line_errors() -> None:
     with pytest.raises(MolvaeError, match="min_similarity"):
         Constraints(min_similarity=1.5)

@@ -42,6 +42,11 @@ def optimize_command(
     rounds: Optional[int] = typer.Option(None, "--rounds", min=1, help="Later rounds restart from "
                                          "each start's best molecules so far "
                                          "[default: 3 with --min-similarity, else 1]."),
+    graph_edits: Optional[int] = typer.Option(None, "--graph-edits", min=0, help="Graph-edit "
+                                              "children (mol-ga's crossover and mutation) per start "
+                                              "and round, bred from each start and its best finds; "
+                                              "0: latent ascent only [default: 50 with "
+                                              "--start/--starts, else 0]."),
     start: Optional[List[str]] = typer.Option(None, "--start", help="Start from this molecule "
                                               "(repeatable) instead of prior samples."),
     starts: Optional[Path] = typer.Option(None, "--starts", help="Start from the molecules of a file."),
@@ -86,6 +91,8 @@ def optimize_command(
                       min_similarity=min_similarity, max_heavy_atoms=max_heavy_atoms,
                       substructure=substructure, allow_radicals=allow_radicals,
                       minimize=minimize, target=target, budget=budget, seed=seed,
+                      graph_edits=graph_edits if graph_edits is not None else
+                      (50 if start or starts is not None else 0),
                       **({} if novelty else {"novelty_reference": None}))
     frame = result.frame
     columns = [c for c in ("smiles", "score", "predicted", "similarity", "qed", "sa", "heavy_atoms")
