@@ -187,6 +187,25 @@ def test_optimize_needs_exactly_one_objective(tiny_checkpoint):
                               "qed + 2*nonsense"), "nonsense")
 
 
+def test_optimize_loop_spends_the_budget_in_rounds_and_writes_the_history(tiny_checkpoint,
+                                                                          zinc_frame, tmp_path):
+    initial = tmp_path / "initial.smi"
+    initial.write_text("\n".join(zinc_frame["smiles"].head(60)) + "\n")
+    out, history = tmp_path / "loop.csv", tmp_path / "history.csv"
+    result = run("optimize", "--property", "qed", "--loop", "--budget", "120", "--starts",
+                 str(initial), "--model", str(tiny_checkpoint), "--device", "cpu",
+                 "--no-novelty", "-o", str(out), "--history", str(history))
+    assert result.exit_code == 0, result.output
+    frame, curve = pd.read_csv(out), pd.read_csv(history)
+    assert "120 oracle calls of 120" in result.output
+    assert curve["oracle_calls"].iloc[-1] <= 120 and curve["best"].is_monotonic_increasing
+    assert curve["best"].iloc[-1] == pytest.approx(frame["score"].max())
+    assert {"initial", "graph"} <= set(frame["source"])  # the population, then edits in rounds
+    assert (frame.loc[frame["source"] != "initial", "round"] >= 1).all()
+    assert_one_line_error(run("optimize", "--property", "qed", "--loop", "--model",
+                              str(tiny_checkpoint)), "--budget")
+
+
 def test_evaluate_prints_the_metric_table_and_writes_json(tmp_path):
     samples, reference = tmp_path / "samples.csv", tmp_path / "reference.csv"
     pd.DataFrame({"smiles": ["CCO", "CCN", "c1ccccc1", "bad", "CCO"]}).to_csv(samples, index=False)

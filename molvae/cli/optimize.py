@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional, Union
 
 import typer
 
@@ -46,7 +46,9 @@ def optimize_command(
                                               "children (mol-ga's crossover and mutation) per start "
                                               "and round, bred from each start and its best finds; "
                                               "0: latent ascent only [default: 50 with "
-                                              "--start/--starts, else 0]."),
+                                              "--start/--starts, else 0]. With --loop, 0 turns "
+                                              "edits off; otherwise each round's calls go to "
+                                              "edits first."),
     start: Optional[List[str]] = typer.Option(None, "--start", help="Start from this molecule "
                                               "(repeatable) instead of prior samples."),
     starts: Optional[Path] = typer.Option(None, "--starts", help="Start from the molecules of a file."),
@@ -59,13 +61,20 @@ def optimize_command(
                                         "unpaired electrons (rejected by default)."),
     budget: Optional[int] = typer.Option(None, "--budget", min=1, help="At most this many true-score "
                                          "evaluations (oracle calls), the predictor's training included."),
+    loop: bool = typer.Option(False, "--loop", help="Oracle in the loop: rounds of propose, "
+                              "score, refit the predictor on everything scored, until --budget "
+                              "calls are spent (from --starts, else 1,000 random molecules of the "
+                              "model's dataset, counted)."),
+    history: Optional[Path] = typer.Option(None, "--history", help="CSV of the best score so far "
+                                           "against oracle calls used."),
     seed: int = typer.Option(0, "--seed"),
     novelty: bool = typer.Option(True, "--novelty/--no-novelty", help="Flag molecules absent from "
                                  "the model's training set (the first run canonicalizes that set)."),
     top: int = typer.Option(10, "--top", min=0, help="How many molecules to print."),
     device: str = typer.Option("auto", "--device"),
 ) -> None:
-    """Steer molecules toward a property by gradient ascent in latent space; RDKit scores them."""
+    """Steer molecules toward a property by gradient ascent in latent space (and graph edits of
+    start molecules); RDKit scores them. With --loop, rounds against an oracle budget."""
     from molvae.optimize import optimize
 
     if sum(x is not None for x in (property, objective, oracle)) != 1:
@@ -82,7 +91,18 @@ def optimize_command(
     local = min_similarity is not None  # search near each start: small steps, sampled decodes
     if temperature is None:
         temperature = 1.0 if local else 0.0
+    if loop and budget is None:
+        raise MolvaeError("--loop spends an oracle budget: add --budget N (e.g. --budget 5000)")
     vae = _load_model(model, device)
+    if loop:
+        result = _oracle_loop(vae, score, budget=budget, lr=lr, temperature=temperature,
+                              rounds=rounds, starts=list(start) if start else starts,
+                              graph_edits=graph_edits, min_similarity=min_similarity,
+                              max_heavy_atoms=max_heavy_atoms, substructure=substructure,
+                              allow_radicals=allow_radicals, minimize=minimize, target=target,
+                              seed=seed, novelty=novelty)
+        _report(result, output=output, grid=grid, top=top, history=history)
+        return
     result = optimize(vae, score, n_starts=n_starts, steps=steps,
                       lr=lr if lr is not None else (0.005 if local else 0.05), restarts=restarts,
                       temperature=temperature or None,
@@ -94,8 +114,38 @@ def optimize_command(
                       graph_edits=graph_edits if graph_edits is not None else
                       (50 if start or starts is not None else 0),
                       **({} if novelty else {"novelty_reference": None}))
+    _report(result, output=output, grid=grid, top=top, history=history)
+
+
+def _oracle_loop(vae: Any, score: Any, *, budget: int, lr: Optional[float],
+                 temperature: Optional[float], rounds: Optional[int],
+                 starts: Union[List[str], Path, None], graph_edits: Optional[int], novelty: bool,
+                 **constraints: Any) -> Any:
+    """``optimize --loop``: :func:`molvae.optimize.optimize_with_oracle` with the options that
+    mean something there (the loop's own defaults for the rest)."""
+    from molvae.optimize import optimize_with_oracle
+
+    options: dict = {}
+    if starts:
+        options["initial"] = [str(s) for s in starts] if isinstance(starts, list) else str(starts)
+    if lr is not None:
+        options["lr"] = lr
+    if temperature:
+        options["temperature"] = temperature
+    if rounds is not None:
+        options["rounds"] = rounds
+    if graph_edits is not None:  # the loop takes a share: 0 turns edits off, any other keeps them
+        options["graph_edits"] = 0.0 if graph_edits == 0 else 1.0
+    if not novelty:
+        options["novelty_reference"] = None
+    return optimize_with_oracle(vae, score, budget=budget, **options, **constraints)
+
+
+def _report(result: Any, *, output: Optional[Path], grid: Optional[Path], top: int,
+            history: Optional[Path]) -> None:
     frame = result.frame
-    columns = [c for c in ("smiles", "score", "predicted", "similarity", "qed", "sa", "heavy_atoms")
+    columns = [c for c in ("smiles", "score", "predicted", "similarity", "source", "qed", "sa",
+                           "heavy_atoms")
                if c in frame.columns]
     if top and len(frame):
         typer.echo(frame[columns].head(top).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
@@ -109,6 +159,11 @@ def optimize_command(
     elif grid is not None:
         typer.secho(f"warning: no molecule met the constraints; {grid} not drawn", err=True,
                     fg=typer.colors.YELLOW)
+    if history is not None:
+        from molvae.files import atomic_write
+
+        atomic_write(history, lambda tmp: result.history.to_csv(tmp, index=False))
+        typer.echo(f"wrote the best score against oracle calls to {history}")
 
 
 predictor_app = typer.Typer(help="Property predictors on a model's latent space.", no_args_is_help=True)
