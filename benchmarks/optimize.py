@@ -471,7 +471,7 @@ def main() -> None:
                         help="starting population (at most a quarter of each budget)")
     parser.add_argument("--per-round", type=int, default=None,
                         help="molecules scored per round (default: the library's, a twentieth of "
-                             "the budget left after the initial population, at least 100)")
+                             "the budget left after the initial population, 100 to 250)")
     parser.add_argument("--oracle-starts", type=int, default=256)
     parser.add_argument("--oracle-steps", type=int, default=50)
     parser.add_argument("--oracle-lr", type=float, default=0.05)

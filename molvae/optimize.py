@@ -910,7 +910,8 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     drawn at random from the rest; jittered by ``start_noise``) with an optimistic objective
     (``mean + exploration·std``), and scores up to ``per_round`` of the most promising new
     molecules (None: a twentieth of the budget left after the initial population, at least
-    100; more, smaller rounds find better molecules for the same calls). ``rounds`` None: rounds continue until the budget is spent, or until
+    100 and at most 250; more, smaller rounds find better molecules for the same calls).
+    ``rounds`` None: rounds continue until the budget is spent, or until
     ``patience`` rounds in a row find nothing new (the start jitter doubles after each such
     round); a number: at most that many rounds, the remaining budget spread evenly over them.
     ``temperature``: as in :func:`optimize` (None: greedy decoding; a number: sampled decodes).
@@ -958,7 +959,7 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
         population = [s for s in canonicalize_many(read_starts(initial)) if s]
     session.score(population)
     if per_round is None:
-        per_round = max(100, counted.remaining // 20)
+        per_round = max(100, min(250, counted.remaining // 20))
     lineage = {s: s for s in population}  # molecule -> the initial molecule it descends from
     population_index = {s: i for i, s in enumerate(population)}  # its start_index
 
