@@ -50,6 +50,23 @@ close = mv.optimize(vae, "plogp", starts=[celecoxib], restarts=64, steps=50, sta
 close.frame[["smiles", "score", "similarity", "qed"]].head(8)
 
 # %% [markdown]
+# Graph edits search the same neighbourhood another way: after each round's ascent,
+# `graph_edits=50` makes 50 children of the start and its best finds so far with mol-ga's graph
+# crossover and mutation, keeps those within the bound, and scores them; the next round breeds
+# from the best again. Over three rounds this finds much larger improvements for a few dozen
+# more RDKit evaluations (both counts include the 2,000 molecules scored to fit the predictor);
+# on the 800-molecule benchmark it lifts the mean improvement at δ = 0.4 from 4.8 to 6.6
+# (BENCHMARKS.md). The `source` column says which search found each molecule.
+
+# %%
+edited = mv.optimize(vae, "plogp", starts=[celecoxib], restarts=64, steps=50, start_noise=1.0,
+                     decode_every=2, min_similarity=0.4, seed=0, rounds=3, graph_edits=50)
+print("best improvement: ascent only", round(close.frame["improvement"].max(), 2),
+      "| with graph edits", round(edited.frame["improvement"].max(), 2),
+      f"({close.oracle_calls} and {edited.oracle_calls} RDKit evaluations)")
+edited.frame[["smiles", "score", "similarity", "source"]].head(8)
+
+# %% [markdown]
 # ## A custom objective
 # A weighted sum of properties as an expression, or any Python function that maps a list of
 # SMILES to a list of numbers (here: QED, but only for molecules containing a sulfonamide).
