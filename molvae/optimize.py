@@ -545,6 +545,13 @@ class _Session:
         frame["source"] = "graph"
         return frame
 
+    def scored(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``frame`` (proposals) whose molecule has a finite true score, in a new
+        ``score`` column."""
+        scores = {s: self.oracle.records[s].score for s in frame["smiles"].unique()
+                  if self.oracle.known(s)}
+        return frame.assign(score=frame["smiles"].map(scores)).dropna(subset=["score"])
+
     def family_children(self, per_start: int, rng: random.Random,
                         starts: Sequence[str] | None) -> list[tuple[str, str, int]]:
         """``per_start`` graph-edit children for each start, bred from its family: the start
@@ -558,10 +565,7 @@ class _Session:
             pairs = list(zip(named["start"], named["start_index"]))
         else:
             pairs = [(start, i) for i, start in enumerate(starts)]
-        scores = {s: self.oracle.records[s].score for s in frame["smiles"].unique()
-                  if self.oracle.known(s)}
-        found = frame.assign(score=frame["smiles"].map(scores)).dropna(subset=["score"])
-        found = found.drop_duplicates(["start_index", "smiles"])
+        found = self.scored(frame).drop_duplicates(["start_index", "smiles"])
         families = {i: list(zip(g["score"], g["smiles"]))
                     for i, g in found.groupby("start_index", sort=False)}
         children: list[tuple[str, str, int]] = []
@@ -597,9 +601,7 @@ class _Session:
         own = frame.drop_duplicates("start_index")[["start", "start_index"]]
         own = own[[isinstance(s, str) and self.oracle.known(s) for s in own["start"]]]
         own = own.assign(smiles=own["start"])
-        scores = {s: self.oracle.records[s].score for s in frame["smiles"].unique()
-                  if self.oracle.known(s)}
-        found = frame.assign(score=frame["smiles"].map(scores)).dropna(subset=["score"])
+        found = self.scored(frame)
         found = found[found["smiles"] != found["start"]]
         found = found.sort_values("score", ascending=False, kind="stable")
         found = found.drop_duplicates(["start_index", "smiles"])

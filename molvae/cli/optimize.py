@@ -93,10 +93,11 @@ def optimize_command(
         temperature = 1.0 if local else 0.0
     if loop and budget is None:
         raise MolvaeError("--loop spends an oracle budget: add --budget N (e.g. --budget 5000)")
+    start_molecules = list(start) if start else (str(starts) if starts is not None else None)
     vae = _load_model(model, device)
     if loop:
         result = _oracle_loop(vae, score, budget=budget, lr=lr, temperature=temperature,
-                              rounds=rounds, starts=list(start) if start else starts,
+                              rounds=rounds, starts=start_molecules,
                               graph_edits=graph_edits, min_similarity=min_similarity,
                               max_heavy_atoms=max_heavy_atoms, substructure=substructure,
                               allow_radicals=allow_radicals, minimize=minimize, target=target,
@@ -107,27 +108,27 @@ def optimize_command(
                       lr=lr if lr is not None else (0.005 if local else 0.05), restarts=restarts,
                       temperature=temperature or None,
                       rounds=rounds if rounds is not None else (3 if local else 1),
-                      starts=list(start) if start else (str(starts) if starts else None),
+                      starts=start_molecules,
                       min_similarity=min_similarity, max_heavy_atoms=max_heavy_atoms,
                       substructure=substructure, allow_radicals=allow_radicals,
                       minimize=minimize, target=target, budget=budget, seed=seed,
                       graph_edits=graph_edits if graph_edits is not None else
-                      (50 if start or starts is not None else 0),
+                      (50 if start_molecules is not None else 0),
                       **({} if novelty else {"novelty_reference": None}))
     _report(result, output=output, grid=grid, top=top, history=history)
 
 
 def _oracle_loop(vae: Any, score: Any, *, budget: int, lr: Optional[float],
                  temperature: Optional[float], rounds: Optional[int],
-                 starts: Union[List[str], Path, None], graph_edits: Optional[int], novelty: bool,
+                 starts: Union[List[str], str, None], graph_edits: Optional[int], novelty: bool,
                  **constraints: Any) -> Any:
     """``optimize --loop``: :func:`molvae.optimize.optimize_with_oracle` with the options that
     mean something there (the loop's own defaults for the rest)."""
     from molvae.optimize import optimize_with_oracle
 
     options: dict = {}
-    if starts:
-        options["initial"] = [str(s) for s in starts] if isinstance(starts, list) else str(starts)
+    if starts is not None:
+        options["initial"] = starts
     if lr is not None:
         options["lr"] = lr
     if temperature:
