@@ -206,6 +206,35 @@ def test_optimize_loop_spends_the_budget_in_rounds_and_writes_the_history(tiny_c
                               str(tiny_checkpoint)), "--budget")
 
 
+def test_optimize_loop_takes_its_round_size_climbs_and_steps_from_the_options(
+        tiny_checkpoint, zinc_frame, tmp_path, monkeypatch):
+    import molvae.optimize
+
+    seen: dict = {}
+    real = molvae.optimize.optimize_with_oracle
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(molvae.optimize, "optimize_with_oracle", spy)
+    initial = tmp_path / "initial.smi"
+    initial.write_text("\n".join(zinc_frame["smiles"].head(60)) + "\n")
+    out = tmp_path / "loop.csv"
+    result = run("optimize", "--property", "qed", "--loop", "--budget", "120", "--starts",
+                 str(initial), "--per-round", "30", "--n-starts", "16", "--steps", "5",
+                 "--model", str(tiny_checkpoint), "--device", "cpu", "--no-novelty",
+                 "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert (seen["per_round"], seen["n_starts"], seen["steps"]) == (30, 16, 5)
+    rounds = pd.read_csv(out).query("source != 'initial'").groupby("round").size()
+    assert len(rounds) >= 2 and rounds.max() <= 30  # the default would score all 60 in one round
+    assert_one_line_error(run("optimize", "--property", "qed", "--loop", "--budget", "120",
+                              "--restarts", "4", "--model", str(tiny_checkpoint)), "--n-starts")
+    assert_one_line_error(run("optimize", "--property", "qed", "--per-round", "30",
+                              "--model", str(tiny_checkpoint)), "--loop")
+
+
 def test_evaluate_prints_the_metric_table_and_writes_json(tmp_path):
     samples, reference = tmp_path / "samples.csv", tmp_path / "reference.csv"
     pd.DataFrame({"smiles": ["CCO", "CCN", "c1ccccc1", "bad", "CCO"]}).to_csv(samples, index=False)

@@ -30,12 +30,16 @@ def optimize_command(
     grid: Optional[Path] = typer.Option(None, "--grid", help="Draw the top molecules to a .png or .svg."),
     minimize: bool = typer.Option(False, "--minimize", help="Lower is better."),
     target: Optional[float] = typer.Option(None, "--target", help="Get close to this value instead."),
-    n_starts: int = typer.Option(512, "--n-starts", min=1, help="Starting points (prior samples)."),
-    steps: int = typer.Option(100, "--steps", min=1, help="Gradient-ascent steps per start."),
+    n_starts: Optional[int] = typer.Option(None, "--n-starts", min=1, help="Starting points "
+                                           "(prior samples) [default: 512; with --loop, 256 "
+                                           "climbs per round from the best scored so far]."),
+    steps: Optional[int] = typer.Option(None, "--steps", min=1, help="Gradient-ascent steps per "
+                                        "start [default: 100; with --loop, 50]."),
     lr: Optional[float] = typer.Option(None, "--lr", min=0.0, help="Adam step size on z "
                                        "[default: 0.005 with --min-similarity, else 0.05]."),
-    restarts: int = typer.Option(40, "--restarts", min=1, help="Climbs per start molecule (with "
-                                 "--start/--starts; copies after the first are jittered)."),
+    restarts: Optional[int] = typer.Option(None, "--restarts", min=1, help="Climbs per start "
+                                           "molecule (with --start/--starts; copies after the "
+                                           "first are jittered) [default: 40; not with --loop]."),
     temperature: Optional[float] = typer.Option(None, "--temperature", min=0.0, help="Decode by "
                                                 "sampling at this temperature; 0: greedy "
                                                 "[default: 1.0 with --min-similarity, else 0]."),
@@ -65,6 +69,10 @@ def optimize_command(
                               "score, refit the predictor on everything scored, until --budget "
                               "calls are spent (from --starts, else 1,000 random molecules of the "
                               "model's dataset, counted)."),
+    per_round: Optional[int] = typer.Option(None, "--per-round", min=1, help="With --loop: "
+                                            "molecules scored per round, e.g. one assay plate "
+                                            "[default: a twentieth of the budget left, 100 to "
+                                            "250]."),
     history: Optional[Path] = typer.Option(None, "--history", help="CSV of the best score so far "
                                            "against oracle calls used."),
     seed: int = typer.Option(0, "--seed"),
@@ -93,19 +101,28 @@ def optimize_command(
         temperature = 1.0 if local else 0.0
     if loop and budget is None:
         raise MolvaeError("--loop spends an oracle budget: add --budget N (e.g. --budget 5000)")
+    if loop and restarts is not None:
+        raise MolvaeError("--restarts sets the climbs per start molecule without --loop; with "
+                          "--loop, set the climbs per round with --n-starts")
+    if per_round is not None and not loop:
+        raise MolvaeError("--per-round sets the round size of --loop: add --loop --budget N, or "
+                          "drop --per-round")
     start_molecules = list(start) if start else (str(starts) if starts is not None else None)
     vae = _load_model(model, device)
     if loop:
         result = _oracle_loop(vae, score, budget=budget, lr=lr, temperature=temperature,
-                              rounds=rounds, starts=start_molecules,
+                              rounds=rounds, starts=start_molecules, n_starts=n_starts,
+                              steps=steps, per_round=per_round,
                               graph_edits=graph_edits, min_similarity=min_similarity,
                               max_heavy_atoms=max_heavy_atoms, substructure=substructure,
                               allow_radicals=allow_radicals, minimize=minimize, target=target,
                               seed=seed, novelty=novelty)
         _report(result, output=output, grid=grid, top=top, history=history)
         return
-    result = optimize(vae, score, n_starts=n_starts, steps=steps,
-                      lr=lr if lr is not None else (0.005 if local else 0.05), restarts=restarts,
+    result = optimize(vae, score, n_starts=n_starts if n_starts is not None else 512,
+                      steps=steps if steps is not None else 100,
+                      lr=lr if lr is not None else (0.005 if local else 0.05),
+                      restarts=restarts if restarts is not None else 40,
                       temperature=temperature or None,
                       rounds=rounds if rounds is not None else (3 if local else 1),
                       starts=start_molecules,
@@ -120,8 +137,9 @@ def optimize_command(
 
 def _oracle_loop(vae: Any, score: Any, *, budget: int, lr: Optional[float],
                  temperature: Optional[float], rounds: Optional[int],
-                 starts: Union[List[str], str, None], graph_edits: Optional[int], novelty: bool,
-                 **constraints: Any) -> Any:
+                 starts: Union[List[str], str, None], n_starts: Optional[int],
+                 steps: Optional[int], per_round: Optional[int], graph_edits: Optional[int],
+                 novelty: bool, **constraints: Any) -> Any:
     """``optimize --loop``: :func:`molvae.optimize.optimize_with_oracle` with the options that
     mean something there (the loop's own defaults for the rest)."""
     from molvae.optimize import optimize_with_oracle
@@ -133,8 +151,10 @@ def _oracle_loop(vae: Any, score: Any, *, budget: int, lr: Optional[float],
         options["lr"] = lr
     if temperature:
         options["temperature"] = temperature
-    if rounds is not None:
-        options["rounds"] = rounds
+    for name, value in (("rounds", rounds), ("n_starts", n_starts), ("steps", steps),
+                        ("per_round", per_round)):
+        if value is not None:
+            options[name] = value
     if graph_edits is not None:  # the loop takes a share: 0 turns edits off, any other keeps them
         options["graph_edits"] = 0.0 if graph_edits == 0 else 1.0
     if not novelty:
