@@ -206,6 +206,16 @@ def test_optimize_loop_spends_the_budget_in_rounds_and_writes_the_history(tiny_c
                               str(tiny_checkpoint)), "--budget")
 
 
+def test_optimize_help_shows_the_mode_dependent_defaults():
+    result = run("optimize", "--help")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.replace("\u2502", " ").split())  # unwrap the help's box
+    for default in ("(default: 512; with --loop, 256)", "(default: 100; with --loop, 50)",
+                    "(default: 0.005 with --min-similarity, else 0.05)",
+                    "(default: 40; not with --loop)", "(default: 50 with --start/--starts"):
+        assert default in text, default
+
+
 def test_optimize_loop_takes_its_round_size_climbs_and_steps_from_the_options(
         tiny_checkpoint, zinc_frame, tmp_path, monkeypatch):
     import molvae.optimize

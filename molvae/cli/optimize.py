@@ -30,27 +30,28 @@ def optimize_command(
     grid: Optional[Path] = typer.Option(None, "--grid", help="Draw the top molecules to a .png or .svg."),
     minimize: bool = typer.Option(False, "--minimize", help="Lower is better."),
     target: Optional[float] = typer.Option(None, "--target", help="Get close to this value instead."),
-    n_starts: Optional[int] = typer.Option(None, "--n-starts", min=1, help="Starting points "
-                                           "(prior samples) [default: 512; with --loop, 256 "
-                                           "climbs per round from the best scored so far]."),
+    n_starts: Optional[int] = typer.Option(None, "--n-starts", min=1, help="Starting points: "
+                                           "prior samples, or with --loop the climbs per round "
+                                           "from the best scored so far (default: 512; with "
+                                           "--loop, 256)."),
     steps: Optional[int] = typer.Option(None, "--steps", min=1, help="Gradient-ascent steps per "
-                                        "start [default: 100; with --loop, 50]."),
+                                        "start (default: 100; with --loop, 50)."),
     lr: Optional[float] = typer.Option(None, "--lr", min=0.0, help="Adam step size on z "
-                                       "[default: 0.005 with --min-similarity, else 0.05]."),
+                                       "(default: 0.005 with --min-similarity, else 0.05)."),
     restarts: Optional[int] = typer.Option(None, "--restarts", min=1, help="Climbs per start "
-                                           "molecule (with --start/--starts; copies after the "
-                                           "first are jittered) [default: 40; not with --loop]."),
+                                           "molecule with --start/--starts, the copies after the "
+                                           "first jittered (default: 40; not with --loop)."),
     temperature: Optional[float] = typer.Option(None, "--temperature", min=0.0, help="Decode by "
                                                 "sampling at this temperature; 0: greedy "
-                                                "[default: 1.0 with --min-similarity, else 0]."),
+                                                "(default: 1.0 with --min-similarity, else 0)."),
     rounds: Optional[int] = typer.Option(None, "--rounds", min=1, help="Later rounds restart from "
                                          "each start's best molecules so far "
-                                         "[default: 3 with --min-similarity, else 1]."),
+                                         "(default: 3 with --min-similarity, else 1)."),
     graph_edits: Optional[int] = typer.Option(None, "--graph-edits", min=0, help="Graph-edit "
                                               "children (mol-ga's crossover and mutation) per start "
                                               "and round, bred from each start and its best finds; "
-                                              "0: latent ascent only [default: 50 with "
-                                              "--start/--starts, else 0]. With --loop, 0 turns "
+                                              "0: latent ascent only (default: 50 with "
+                                              "--start/--starts, else 0). With --loop, 0 turns "
                                               "edits off; otherwise each round's calls go to "
                                               "edits first."),
     start: Optional[List[str]] = typer.Option(None, "--start", help="Start from this molecule "
@@ -71,8 +72,8 @@ def optimize_command(
                               "model's dataset, counted)."),
     per_round: Optional[int] = typer.Option(None, "--per-round", min=1, help="With --loop: "
                                             "molecules scored per round, e.g. one assay plate "
-                                            "[default: a twentieth of the budget left, 100 to "
-                                            "250]."),
+                                            "(default: a twentieth of the budget left, 100 to "
+                                            "250)."),
     history: Optional[Path] = typer.Option(None, "--history", help="CSV of the best score so far "
                                            "against oracle calls used."),
     seed: int = typer.Option(0, "--seed"),
