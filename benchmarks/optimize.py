@@ -25,8 +25,9 @@ Parts (``--parts``, comma-separated; default all):
 ``oracle``  ``optimize_with_oracle`` against mol-ga's ``default_ga`` at ``--budgets`` oracle
     calls, seeds ``--seeds``, from the same random ZINC250k molecules (1,000, or a quarter of a
     smaller budget; counted in both budgets), on QED, similarity to celecoxib, the mean
-    similarity to camphor and menthol (GuacaMol's median-1 molecules) and
-    ``qed + 0.3*plogp - 0.5*sa`` (``--oracle-temperature``, ``--oracle-lr`` set molvae's
+    similarity to camphor and menthol (GuacaMol's median-1 molecules), to tadalafil and
+    sildenafil (its median-2 molecules; ``median_tadalafil_sildenafil``, not in the default list)
+    and ``qed + 0.3*plogp - 0.5*sa`` (``--oracle-temperature``, ``--oracle-lr`` set molvae's
     decoding and step size; ``--graph-edits``, ``--edit-pool`` its share of graph-edit
     proposals, 0 for latent proposals only; ``--per-round`` its calls per round). Each unique
     canonical SMILES scored counts once; molecules over the heavy-atom cap are rejected before
@@ -77,6 +78,8 @@ CONSTRAINED_FILE = Path("/work/shared/data/zinc_plogp_800.txt")
 CELECOXIB = "Cc1ccc(-c2cc(C(F)(F)F)nn2-c2ccc(S(N)(=O)=O)cc2)cc1"
 CAMPHOR = "CC1(C)C2CCC1(C)C(=O)C2"
 MENTHOL = "CC(C)C1CCC(C)CC1O"
+TADALAFIL = "CN1CC(=O)N2C(Cc3c([nH]c4ccccc34)C2c2ccc3c(c2)OCO3)C1=O"
+SILDENAFIL = "CCCc1nn(C)c2c(=O)[nH]c(-c3cc(S(=O)(=O)N4CCN(C)CC4)ccc3OCC)nc12"
 
 
 # --- objectives of the oracle part ----------------------------------------------------------
@@ -105,6 +108,8 @@ def oracle_objectives(names: list[str]) -> dict[str, Objective]:
         "celecoxib_similarity": make_objective(_similarity_to(CELECOXIB), name="celecoxib_similarity"),
         "median_camphor_menthol": make_objective(_similarity_to(CAMPHOR, MENTHOL),
                                                  name="median_camphor_menthol"),
+        "median_tadalafil_sildenafil": make_objective(_similarity_to(TADALAFIL, SILDENAFIL),
+                                                      name="median_tadalafil_sildenafil"),
         "qed+0.3plogp-0.5sa": make_objective("qed + 0.3*plogp - 0.5*sa"),
     }
     unknown = [n for n in names if n not in available]
