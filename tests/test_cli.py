@@ -211,7 +211,8 @@ def test_optimize_help_shows_the_mode_dependent_defaults():
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.replace("\u2502", " ").split())  # unwrap the help's box
     for default in ("(default: 512; with --loop, 256)", "(default: 100; with --loop, 50)",
-                    "(default: 0.005 with --min-similarity, else 0.05)",
+                    "(default: 0.005 with --min-similarity without --loop, else 0.05)",
+                    "with --loop, rounds until --budget is spent)",
                     "(default: 40; not with --loop)", "(default: 50 with --start/--starts"):
         assert default in text, default
 

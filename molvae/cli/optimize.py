@@ -37,7 +37,8 @@ def optimize_command(
     steps: Optional[int] = typer.Option(None, "--steps", min=1, help="Gradient-ascent steps per "
                                         "start (default: 100; with --loop, 50)."),
     lr: Optional[float] = typer.Option(None, "--lr", min=0.0, help="Adam step size on z "
-                                       "(default: 0.005 with --min-similarity, else 0.05)."),
+                                       "(default: 0.005 with --min-similarity without "
+                                       "--loop, else 0.05)."),
     restarts: Optional[int] = typer.Option(None, "--restarts", min=1, help="Climbs per start "
                                            "molecule with --start/--starts, the copies after the "
                                            "first jittered (default: 40; not with --loop)."),
@@ -46,7 +47,8 @@ def optimize_command(
                                                 "(default: 1.0 with --min-similarity, else 0)."),
     rounds: Optional[int] = typer.Option(None, "--rounds", min=1, help="Later rounds restart from "
                                          "each start's best molecules so far "
-                                         "(default: 3 with --min-similarity, else 1)."),
+                                         "(default: 3 with --min-similarity, else 1; with "
+                                         "--loop, rounds until --budget is spent)."),
     graph_edits: Optional[int] = typer.Option(None, "--graph-edits", min=0, help="Graph-edit "
                                               "children (mol-ga's crossover and mutation) per start "
                                               "and round, bred from each start and its best finds; "
