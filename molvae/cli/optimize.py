@@ -122,8 +122,7 @@ def optimize_command(
                               seed=seed, novelty=novelty)
         _report(result, output=output, grid=grid, top=top, history=history)
         return
-    result = optimize(vae, score, n_starts=n_starts if n_starts is not None else 512,
-                      steps=steps if steps is not None else 100,
+    result = optimize(vae, score, **_given(n_starts=n_starts, steps=steps),
                       lr=lr if lr is not None else (0.005 if local else 0.05),
                       restarts=restarts if restarts is not None else 40,
                       temperature=temperature or None,
@@ -147,22 +146,20 @@ def _oracle_loop(vae: Any, score: Any, *, budget: int, lr: Optional[float],
     mean something there (the loop's own defaults for the rest)."""
     from molvae.optimize import optimize_with_oracle
 
-    options: dict = {}
-    if starts is not None:
-        options["initial"] = starts
-    if lr is not None:
-        options["lr"] = lr
+    options = _given(initial=starts, lr=lr, rounds=rounds, n_starts=n_starts, steps=steps,
+                     per_round=per_round)
     if temperature:
         options["temperature"] = temperature
-    for name, value in (("rounds", rounds), ("n_starts", n_starts), ("steps", steps),
-                        ("per_round", per_round)):
-        if value is not None:
-            options[name] = value
     if graph_edits is not None:  # the loop takes a share: 0 turns edits off, any other keeps them
         options["graph_edits"] = 0.0 if graph_edits == 0 else 1.0
     if not novelty:
         options["novelty_reference"] = None
     return optimize_with_oracle(vae, score, budget=budget, **options, **constraints)
+
+
+def _given(**options: Any) -> dict:
+    """The options the user gave (not None): the rest keep the library function's defaults."""
+    return {name: value for name, value in options.items() if value is not None}
 
 
 def _report(result: Any, *, output: Optional[Path], grid: Optional[Path], top: int,
