@@ -57,7 +57,7 @@ from molvae.data import read_smiles  # noqa: E402
 from molvae.model import VAE, END_ID, resolve_device, resolve_precision  # noqa: E402
 from molvae.sampling import DecodeStats, decode_latents  # noqa: E402
 from molvae.tokenizers import make_tokenizer  # noqa: E402
-from molvae.training import _make_optimizer, _train_step  # noqa: E402
+from molvae.train_step import TrainStep, graphs_supported, make_optimizer  # noqa: E402
 from molvae.training_data import Encoded, length_bucketed_batches  # noqa: E402
 from molvae.vae import MolVAE  # noqa: E402
 
@@ -89,6 +89,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-train", action="store_true")
+    parser.add_argument("--no-cuda-graphs", action="store_true",
+                        help="train eagerly on a GPU (train.cuda_graphs: false)")
+    parser.add_argument("--sync-every", type=int, default=25,
+                        help="on a GPU, wait for the device every this many steps to time them "
+                             "(training itself waits every train.log_every)")
     parser.add_argument("--profile", type=Path, default=None,
                         help="after the timed steps, profile --profile-steps more with "
                              "torch.profiler and write the per-operator table to this file")
@@ -102,7 +107,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     config = load_config(args.config)
     config = with_overrides(config, batch_size=args.batch_size, precision=args.precision,
-                            seed=args.seed)
+                            seed=args.seed, cuda_graphs=False if args.no_cuda_graphs else None)
     device = resolve_device(args.device)
     mm_dtype = resolve_precision(config.train.precision, device)
     precision = "bf16" if mm_dtype == torch.bfloat16 else "fp32"
@@ -185,49 +190,69 @@ def speed_ratios(report: dict) -> dict:
     return ratios
 
 
-def time_training(model, data, config, device, mm_dtype, args) -> dict:
+def _stepper(model, config, device, mm_dtype, seed: int) -> TrainStep:
+    """The training step exactly as ``molvae.training.train`` builds it."""
     cfg = config.train
-    optimizer = _make_optimizer(model, cfg)
-    generator = torch.Generator(device=device).manual_seed(args.seed)
+    graphs = cfg.cuda_graphs and graphs_supported(model, device, distributed=False)
+    optimizer = make_optimizer(model, cfg, capturable=graphs)
+    generator = torch.Generator(device=device).manual_seed(seed)
+    return TrainStep(model, optimizer, cfg, device, mm_dtype, generator, graphs=graphs)
+
+
+def time_training(model, data, config, device, mm_dtype, args) -> dict:
+    """Steps are timed in blocks ending in a wait for the device (one step a block on a CPU,
+    ``--sync-every`` on a GPU, where the host queues steps ahead of the device as in training)."""
+    cfg = config.train
+    stepper = _stepper(model, config, device, mm_dtype, args.seed)
     batches = length_bucketed_batches(data.lengths.numpy(), batch_size=cfg.batch_size,
                                       chunk_batches=cfg.bucket_chunk, seed=args.seed, epoch=0)
     total = args.warmup + args.train_steps
+    block = args.sync_every if device.type == "cuda" else 1
     model.train()
     times, cpu_times, sizes, tokens, losses = [], [], [], [], []
-    for step in range(total):
+    step = 0
+    while step < total:
         start, cpu_start = time.perf_counter(), time.process_time()
-        ids, lengths, props, conds = data.batch(batches[step % len(batches)], device)
-        parts, *_ = _train_step(model, optimizer, ids, lengths, props, conds, step=step, cfg=cfg,
-                                total_steps=total, device=device, mm_dtype=mm_dtype,
-                                generator=generator)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+        first = step
+        n_mol = n_tok = 0
+        while step < total and (step == first or step % block):
+            index = batches[step % len(batches)]
+            n_mol += len(index)
+            n_tok += int(data.lengths[index].sum())
+            batch = data.batch(index, device)
+            stepper(*batch, step=step, total_steps=total)
+            step += 1
+        sums, _ = stepper.stats.read()  # waits for the device
         elapsed = time.perf_counter() - start
-        if step >= args.warmup:
+        steps = step - first
+        losses.append(sums["loss"] / steps)
+        if first >= args.warmup:
             times.append(elapsed)
             cpu_times.append(time.process_time() - cpu_start)
-            sizes.append(ids.shape[0])
-            tokens.append(int(lengths.sum()))
-        losses.append(float(parts.total.detach()))
-        print(f"  step {step}: {elapsed:.3f} s, {ids.shape[0] / elapsed:.0f} mol/s, "
-              f"loss {losses[-1]:.2f}", flush=True)
+            sizes.append(n_mol)
+            tokens.append(n_tok)
+        print(f"  steps {first}-{step - 1}: {elapsed / steps:.4f} s a step, {n_mol / elapsed:.0f} "
+              f"mol/s, loss {losses[-1]:.2f}", flush=True)
     if args.profile is not None:
-        profile_steps(args.profile, model, optimizer, data, batches, cfg, device, mm_dtype,
-                      generator, first=total, total=total + args.profile_steps)
+        profile_steps(args.profile, stepper, data, batches, device, first=total,
+                      total=total + args.profile_steps)
     return {
         "batch_size": cfg.batch_size,
-        "steps_timed": len(times),
+        "steps_timed": args.train_steps,
+        "cuda_graphs": stepper.graphs,
+        "graphs_captured": stepper.graph_count,
         "mol_per_s": sum(sizes) / sum(times),
         "mol_per_cpu_s": sum(sizes) / sum(cpu_times),  # per second of CPU time, all threads
         "tokens_per_s": sum(tokens) / sum(times),
-        "sec_per_step_median": statistics.median(times),
+        "sec_per_step_median": statistics.median(t / (s / cfg.batch_size)
+                                                 for t, s in zip(times, sizes)),
         "first_loss": losses[0],
         "last_loss": losses[-1],
     }
 
 
-def profile_steps(path: Path, model, optimizer, data, batches, cfg, device, mm_dtype, generator,
-                  *, first: int, total: int) -> None:
+def profile_steps(path: Path, stepper: TrainStep, data, batches, device, *, first: int,
+                  total: int) -> None:
     """Run training steps ``first``..``total`` under torch.profiler (after the timed ones, which it
     would slow) and write its per-operator table, host (CPU) and device (CUDA) time, to ``path``."""
     from torch.profiler import ProfilerActivity, profile
@@ -235,13 +260,11 @@ def profile_steps(path: Path, model, optimizer, data, batches, cfg, device, mm_d
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
     with profile(activities=activities) as prof:
         for step in range(first, total):
-            ids, lengths, props, conds = data.batch(batches[step % len(batches)], device)
-            _train_step(model, optimizer, ids, lengths, props, conds, step=step, cfg=cfg,
-                        total_steps=total, device=device, mm_dtype=mm_dtype, generator=generator)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+            stepper(*data.batch(batches[step % len(batches)], device), step=step, total_steps=total)
+        stepper.stats.read()
     table = prof.key_averages()
-    sections = [f"{total - first} training steps on {device}, batch {cfg.batch_size}\n"]
+    sections = [f"{total - first} training steps on {device}, batch {stepper.cfg.batch_size}, "
+                f"CUDA graphs {'on' if stepper.graphs else 'off'}\n"]
     for key in ["self_cpu_time_total"] + (["self_cuda_time_total"] if device.type == "cuda" else []):
         sections.append(f"\n== sorted by {key}\n{table.table(sort_by=key, row_limit=40)}")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -156,6 +156,7 @@ class TrainConfig:
     device: str = "auto"  # "auto" (cuda when available), "cpu", "cuda", "cuda:1", ...
     precision: Precision = Precision.AUTO
     bucket_chunk: int = 64  # batches per length-sorting chunk (1 = no bucketing)
+    cuda_graphs: bool = True  # on a GPU, replay each batch shape's step as a CUDA graph
     eval_samples: int = 1000  # prior samples for validity / uniqueness each epoch
     eval_reconstruct: int = 1000  # held-out molecules greedily reconstructed each epoch
     out: str = "runs/molvae"

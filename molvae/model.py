@@ -21,6 +21,7 @@ in fp32. Forward + backward of a 3×512 GRU over 512 × 40 tokens on one AVX-512
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -229,12 +230,7 @@ class Encoder(nn.Module):
                 mm_dtype: torch.dtype = torch.float32,
                 generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
         """``emb`` (T, B, E) time-major, ``lengths`` (B,) → μ, log σ² (B, Z)."""
-        if _use_cudnn(emb):
-            packed = nn.utils.rnn.pack_padded_sequence(emb, lengths.cpu(), enforce_sorted=False)
-            _, h_n = self.rnn(packed)
-            summary = torch.cat([h_n[-2], h_n[-1]], dim=1)
-        else:
-            summary = self._forward_cpu(emb, lengths, mm_dtype, generator)
+        summary = self._forward_padded(emb, lengths, mm_dtype, generator)
         if summary.dtype in (torch.float16, torch.bfloat16):
             summary = summary.float()
         if conditions is not None:
@@ -242,10 +238,14 @@ class Encoder(nn.Module):
         with torch.autocast(summary.device.type, enabled=False):  # small heads: keep z in fp32
             return self.mu(summary), self.logvar(summary)
 
-    def _forward_cpu(self, emb: Tensor, lengths: Tensor, mm_dtype: torch.dtype,
-                     generator: torch.Generator | None) -> Tensor:
+    def _forward_padded(self, emb: Tensor, lengths: Tensor, mm_dtype: torch.dtype,
+                        generator: torch.Generator | None) -> Tensor:
+        """Each direction runs over the padded batch; the reverse one reads each sequence
+        back to front (its padding stays at the end), and each final state is read at the last
+        real token. The same maths as a packed sequence, with shapes that do not depend on the
+        lengths, so a GPU step has no host synchronization and can be captured as a CUDA graph."""
         steps, batch = emb.shape[:2]
-        lengths = lengths.to(emb.device)
+        lengths = lengths.to(emb.device, non_blocking=True)
         time = torch.arange(steps, device=emb.device).unsqueeze(1)
         # position t of the reversed sequence reads position len-1-t (padding stays at the end)
         rev = torch.where(time < lengths, lengths - 1 - time, time)  # (T, B)
@@ -254,17 +254,30 @@ class Encoder(nn.Module):
         for layer in range(self.layers):
             outs, finals = [], []
             for suffix, index in (("", None), ("_reverse", rev)):
-                w_ih, w_hh, gi_bias, b_hn = _layer_weights(self.rnn, layer, suffix)
                 inp = x if index is None else x.gather(0, index.unsqueeze(2).expand_as(x))
-                gi = F.linear(inp, w_ih, gi_bias)
-                h0 = emb.new_zeros(batch, self.hidden, dtype=torch.float32)
-                out = _run_layer(gi, h0, w_hh, b_hn, mm_dtype)
+                out = self._direction(inp, layer, suffix, mm_dtype)
                 finals.append(out.gather(0, last.expand(1, batch, self.hidden)).squeeze(0))
                 if layer + 1 < self.layers:
                     outs.append(out if index is None else out.gather(0, index.unsqueeze(2).expand_as(out)))
             if layer + 1 < self.layers:
                 x = _dropout(torch.cat(outs, dim=2), self.dropout, self.training, generator)
         return torch.cat(finals, dim=1)
+
+    def _direction(self, x: Tensor, layer: int, suffix: str, mm_dtype: torch.dtype) -> Tensor:
+        """One direction of one layer over (T, B, in) from a zero state → outputs (T, B, H)."""
+        if _use_cudnn(x):  # cuDNN, through the function nn.GRU itself calls
+            weights = [getattr(self.rnn, f"{kind}_l{layer}{suffix}")
+                       for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            h0 = x.new_zeros(1, x.shape[1], self.hidden)
+            with warnings.catch_warnings():
+                # one direction's weights are not the module's single flat buffer, so cuDNN
+                # copies them (once per call, about 1 MB) and warns about it
+                warnings.filterwarnings("ignore", "RNN module weights are not part", UserWarning)
+                out, _ = torch._VF.gru(x, h0, weights, True, 1, 0.0, self.training, False, False)
+            return out
+        w_ih, w_hh, gi_bias, b_hn = _layer_weights(self.rnn, layer, suffix)
+        h0 = x.new_zeros(x.shape[1], self.hidden, dtype=torch.float32)
+        return _run_layer(F.linear(x, w_ih, gi_bias), h0, w_hh, b_hn, mm_dtype)
 
 
 class Decoder(nn.Module):

@@ -46,8 +46,16 @@ from molvae.config import (
 )
 from molvae.distributed import Dist, init_distributed, shard, wrap_ddp
 from molvae.errors import CheckpointError, ConfigError, MolvaeError
-from molvae.model import VAE, autocast, resolve_device, resolve_precision, vae_loss
+from molvae.model import VAE, resolve_device, resolve_precision
 from molvae.schedules import kl_weight, kl_weight_cyclical, kl_weight_monotonic, lr_at
+from molvae.train_step import (
+    StepStats,
+    TrainStep,
+    graphs_supported,
+    load_optimizer_state,
+    make_optimizer,
+    optimizer_state,
+)
 from molvae.training_data import (
     Encoded,
     epoch_batches,
@@ -167,7 +175,8 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
     if resumed is not None:
         model.load_state_dict(resumed["checkpoint"].state_dict)
     model.to(device)
-    optimizer = _make_optimizer(model, cfg)
+    use_graphs = cfg.cuda_graphs and graphs_supported(model, device, distributed=dist.enabled)
+    optimizer = make_optimizer(model, cfg, capturable=use_graphs)
     noise = torch.Generator(device=device)
     noise.manual_seed(torch_gen_seed)
     position = {"epoch": 0, "batch": 0, "step": 0, "validated": True,
@@ -175,6 +184,7 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
     if resumed is not None:
         _restore_trainer(resumed["state"], optimizer, noise, position, dist, device)
     net = wrap_ddp(model, dist, device)
+    stepper = TrainStep(net, optimizer, cfg, device, mm_dtype, noise, graphs=use_graphs)
 
     steps_per_epoch = max(1, len(shard(epoch_batches(train_set, cfg, 0), dist)))
     total_steps = cfg.epochs * steps_per_epoch
@@ -185,9 +195,10 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "config.json").write_text(json.dumps(config_to_dict(run_config), indent=1))
         logger.info("training %s parameters on %d molecules (%d valid, %d test) on %s, %s matmuls, "
-                    "%d steps/epoch; best by %s", f"{model.parameter_count():,}", len(train_set),
+                    "%d steps/epoch%s; best by %s", f"{model.parameter_count():,}", len(train_set),
                     len(valid_set), len(data.splits["test"]), device,
-                    "bf16" if mm_dtype == torch.bfloat16 else "fp32", steps_per_epoch, best_metric)
+                    "bf16" if mm_dtype == torch.bfloat16 else "fp32", steps_per_epoch,
+                    ", CUDA graphs" if use_graphs else "", best_metric)
     log = MetricsLog(out_dir, model_cfg.property_head, enabled=dist.main,
                       resume_step=position["step"] if resumed is not None else None)
     bar = Progress(progress and dist.main)
@@ -201,7 +212,8 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
 
     def checkpoint(path: Path, metrics: dict[str, float], *, resumable: bool) -> None:
         # gathering the trainer state is collective under DDP: every process calls this for `last`
-        state = _trainer_state(optimizer, noise, position, dist, device) if resumable else None
+        state = _trainer_state(optimizer, stepper.generator, position, dist, device) \
+            if resumable else None
         if not dist.main:
             return
         save_checkpoint(path, state_dict=model.state_dict(), config=model_cfg,
@@ -210,6 +222,12 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
                         extra_files=extra_files,
                         metadata={**meta_base, "metrics": metrics, "epoch": position["epoch"],
                                   "step": position["step"]})
+
+    def non_finite(exc: _NonFiniteLoss) -> MolvaeError:
+        where = f"; the last good checkpoint {last_dir} is kept" if last_dir.exists() else \
+            "; no checkpoint had been written yet"
+        return MolvaeError(f"{exc}{where}. Lower train.lr, tighten train.grad_clip, or check the "
+                           "data; resume from `last` once fixed")
 
     def validate_epoch() -> dict[str, float]:
         metrics = validate(model, tokenizer, valid_set, cfg, model_cfg, property_stats,
@@ -220,7 +238,7 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
 
     # 4. epochs
     start_time = time.perf_counter()
-    window = _Window()
+    window = _Window(stepper.stats)
     try:
         with _StopFlag() as stop:
             while position["epoch"] < cfg.epochs and position["step"] < total_steps:
@@ -229,31 +247,29 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
                 bar.start(len(batches), position["batch"], f"epoch {epoch + 1}/{cfg.epochs}")
                 model.train()
                 while position["batch"] < len(batches) and position["step"] < total_steps:
-                    ids, lengths, props, conds = train_set.batch(batches[position["batch"]], device)
-                    step = position["step"]
                     t0 = time.perf_counter()
-                    parts, lr, beta, grad_norm = _train_step(net, optimizer, ids, lengths, props,
-                                                             conds, step=step, cfg=cfg,
-                                                             total_steps=total_steps,
-                                                             device=device, mm_dtype=mm_dtype,
-                                                             generator=noise)
+                    batch = train_set.batch(batches[position["batch"]], device)
+                    lr, beta = _train_step(stepper, batch, step=position["step"],
+                                           total_steps=total_steps)
                     position["batch"] += 1
                     position["step"] += 1
                     position["validated"] = False
-                    window.add(parts, grad_norm, ids.shape[0] * dist.world_size,
-                               time.perf_counter() - t0)
-                    bar.update(loss=window.last["loss"], rec=window.last["reconstruction"],
-                               kl=window.last["kl"], mol_s=window.rate())
+                    window.add(batch[0].shape[0] * dist.world_size, time.perf_counter() - t0)
+                    bar.update(loss=window.last.get("loss", math.nan),
+                               rec=window.last.get("reconstruction", math.nan),
+                               kl=window.last.get("kl", math.nan), mol_s=window.rate)
                     if position["step"] % cfg.log_every == 0:
                         log.write({"kind": "train", "epoch": epoch, "step": position["step"],
                                    "elapsed_s": time.perf_counter() - start_time, "lr": lr,
-                                   "kl_weight": beta, **window.flush()})
+                                   "kl_weight": beta, **window.flush(position["step"])})
                     if cfg.checkpoint_every and position["step"] % cfg.checkpoint_every == 0:
+                        window.pull(position["step"])  # never checkpoint non-finite weights
                         checkpoint(last_dir, position["best_metrics"], resumable=True)
                     if dist.any(stop.requested, device):
                         raise KeyboardInterrupt
                 bar.close()
                 # end of the epoch (or of max_steps): validate, log, checkpoint
+                window.pull(position["step"])
                 metrics = validate_epoch()
                 if dist.main:
                     log.write({"kind": "valid", "epoch": epoch, "step": position["step"],
@@ -272,6 +288,10 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
                 dist.barrier()
     except KeyboardInterrupt:
         bar.close()
+        try:
+            window.pull(position["step"])
+        except _NonFiniteLoss as exc:
+            raise non_finite(exc) from None
         checkpoint(last_dir, position["best_metrics"], resumable=True)
         if dist.main:
             logger.warning("interrupted at epoch %d, step %d: resumable checkpoint in %s "
@@ -280,10 +300,7 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
         raise
     except _NonFiniteLoss as exc:
         bar.close()
-        where = f"; the last good checkpoint {last_dir} is kept" if last_dir.exists() else \
-            "; no checkpoint had been written yet"
-        raise MolvaeError(f"{exc}{where}. Lower train.lr, tighten train.grad_clip, or check the "
-                          "data; resume from `last` once fixed") from None
+        raise non_finite(exc) from None
     finally:
         log.close()
 
@@ -309,67 +326,62 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
 # ----------------------------------------------------------------------------- steps
 
 
-def _train_step(net: torch.nn.Module, optimizer: torch.optim.Optimizer, ids: Tensor, lengths: Tensor,
-                props: Tensor | None, conds: Tensor | None, *, step: int, cfg: TrainConfig,
-                total_steps: int, device: torch.device, mm_dtype: torch.dtype,
-                generator: torch.Generator):
-    lr = lr_at(step, base_lr=cfg.lr, warmup_steps=cfg.lr_warmup_steps, total_steps=total_steps,
-               schedule=cfg.lr_schedule, min_lr_ratio=cfg.min_lr_ratio)
-    for group in optimizer.param_groups:
-        group["lr"] = lr
-    beta = kl_weight(step, cfg)
-    with autocast(device, mm_dtype):
-        output = net(ids, lengths, conds, mm_dtype=mm_dtype, generator=generator)
-    parts = vae_loss(output, ids, beta=beta, free_bits=cfg.free_bits, property_targets=props,
-                     property_weight=cfg.property_weight)
-    optimizer.zero_grad(set_to_none=True)
-    parts.total.backward()
-    params = [p for group in optimizer.param_groups for p in group["params"]]
-    max_norm = cfg.grad_clip if cfg.grad_clip > 0 else math.inf
-    grad_norm = float(torch.nn.utils.clip_grad_norm_(params, max_norm))
-    loss = float(parts.total.detach())
-    if not (math.isfinite(loss) and math.isfinite(grad_norm)):
-        raise _NonFiniteLoss(
-            f"training stopped at step {step}: the loss is {loss} (reconstruction "
-            f"{float(parts.reconstruction.detach()):.4g}, KL {float(parts.kl.detach()):.4g}) and the "
-            f"gradient norm "
-            f"{grad_norm}")
-    optimizer.step()
-    return parts, lr, beta, grad_norm
+def _train_step(stepper: TrainStep, batch: tuple[Tensor | None, ...], *, step: int,
+                total_steps: int) -> tuple[float, float]:
+    """One optimizer step → (learning rate, KL weight). A function of its own so that tests can
+    interrupt training between two steps."""
+    return stepper(*batch, step=step, total_steps=total_steps)
 
 
 class _Window:
-    """Running means of the train losses since the last logged row, and throughput."""
+    """Means of the train losses since the last logged row, and throughput.
 
-    def __init__(self) -> None:
+    The losses are summed on the device (:class:`~molvae.train_step.StepStats`) and read by
+    :meth:`pull`, which also stops training on a non-finite loss: at every logged row, before
+    every checkpoint and before validation. Reading them every step would make the host wait
+    for the GPU once per step."""
+
+    def __init__(self, stats: StepStats) -> None:
+        self.stats = stats
         self.sums: dict[str, float] = {}
-        self.count = 0
+        self.count = 0  # steps read into sums
+        self.pending = 0  # steps run since the last read
         self.molecules = 0
         self.seconds = 0.0
-        self.last: dict[str, float] = {}
-        self.recent: list[tuple[int, float]] = []
+        self.last: dict[str, float] = {}  # the means of the latest read
+        self.rate = 0.0  # molecules per second of the latest logged row
 
-    def add(self, parts: Any, grad_norm: float, molecules: int, seconds: float) -> None:
-        values = {"loss": float(parts.total.detach()),
-                  "reconstruction": float(parts.reconstruction.detach()),
-                  "kl": float(parts.kl.detach()), "grad_norm": grad_norm}
-        if parts.property is not None:
-            values["property"] = float(parts.property.detach())
-        for key, value in values.items():
-            self.sums[key] = self.sums.get(key, 0.0) + value
-        self.last = values
-        self.count += 1
+    def add(self, molecules: int, seconds: float) -> None:
+        self.pending += 1
         self.molecules += molecules
         self.seconds += seconds
-        self.recent = (self.recent + [(molecules, seconds)])[-20:]
 
-    def rate(self) -> float:
-        seconds = sum(s for _, s in self.recent)
-        return sum(m for m, _ in self.recent) / seconds if seconds > 0 else 0.0
+    def pull(self, step: int) -> None:
+        """Read the pending steps' sums from the device (waiting for it: the wait counts as
+        training time); raise :class:`_NonFiniteLoss` if any of them was not finite."""
+        if not self.pending:
+            return
+        t0 = time.perf_counter()
+        sums, bad = self.stats.read()
+        self.seconds += time.perf_counter() - t0
+        means = {k: v / self.pending for k, v in sums.items()}
+        if bad:
+            raise _NonFiniteLoss(
+                f"training stopped at step {step}: the loss is {means['loss']:.4g} "
+                f"(reconstruction {means['reconstruction']:.4g}, KL {means['kl']:.4g}) and the "
+                f"gradient norm {means['grad_norm']:.4g}, averaged over steps "
+                f"{step - self.pending + 1}-{step}, of which {bad} were not finite")
+        for key, value in sums.items():
+            self.sums[key] = self.sums.get(key, 0.0) + value
+        self.last = means
+        self.count += self.pending
+        self.pending = 0
 
-    def flush(self) -> dict[str, float]:
+    def flush(self, step: int) -> dict[str, float]:
+        self.pull(step)
         row = {k: v / max(1, self.count) for k, v in self.sums.items()}
         row["mol_per_s"] = self.molecules / self.seconds if self.seconds > 0 else float("nan")
+        self.rate = row["mol_per_s"]
         self.sums, self.count, self.molecules, self.seconds = {}, 0, 0, 0.0
         return row
 
@@ -404,13 +416,6 @@ def improves(metrics: dict[str, float], best: dict[str, float], name: str) -> bo
     return value > previous if BEST_METRICS[name][0] == "max" else value < previous
 
 
-def _make_optimizer(model: VAE, cfg: TrainConfig) -> torch.optim.Optimizer:
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    return torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
-
-
 # ----------------------------------------------------------------------------- checkpoint state
 
 
@@ -442,7 +447,7 @@ def _trainer_state(optimizer: torch.optim.Optimizer, noise: torch.Generator,
     np_state = np.random.get_state()
     state = {
         "format": "molvae.trainer_state",
-        "optimizer": optimizer.state_dict(),
+        "optimizer": optimizer_state(optimizer),
         "epoch": int(position["epoch"]),
         "batch": int(position["batch"]),
         "step": int(position["step"]),
@@ -465,7 +470,7 @@ def _restore_trainer(state: dict[str, Any], optimizer: torch.optim.Optimizer,
                      noise: torch.Generator, position: dict[str, Any], dist: Dist,
                      device: torch.device) -> None:
     try:
-        optimizer.load_state_dict(state["optimizer"])
+        load_optimizer_state(optimizer, state["optimizer"])
         position.update(epoch=int(state["epoch"]), batch=int(state["batch"]),
                         step=int(state["step"]), validated=bool(state["validated"]),
                         best_epoch=int(state["best_epoch"]),

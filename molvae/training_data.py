@@ -64,6 +64,8 @@ class Encoded:
         return len(self.smiles)
 
     def batch(self, index: np.ndarray, device: torch.device) -> tuple[Tensor, ...]:
+        """(ids, lengths, props, conds) of the rows ``index`` on ``device``, ids cut to the
+        longest row."""
         idx = torch.as_tensor(index)
         lengths = self.lengths[idx]
         width = int(lengths.max())
@@ -76,7 +78,7 @@ class Encoded:
             move = lambda t: t.to(device)  # noqa: E731
         else:
             move = lambda t: t  # noqa: E731
-        return (move(ids), lengths, None if props is None else move(props),
+        return (move(ids), move(lengths), None if props is None else move(props),
                 None if conds is None else move(conds))
 
 

@@ -57,6 +57,15 @@ _PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"  # molvae.pretr
 Stats = Mapping[str, tuple[float, float]]
 
 
+def _on(actual: torch.device, wanted: torch.device) -> bool:
+    """Whether a tensor on ``actual`` is on ``wanted`` (``cuda`` means the current GPU)."""
+    if actual.type != wanted.type:
+        return False
+    if wanted.index is None and actual.type == "cuda":
+        return actual.index == torch.cuda.current_device()
+    return wanted.index is None or actual.index == wanted.index
+
+
 class MolVAE:
     """A trained GRU VAE with its tokenizer, normalization stats, device and precision."""
 
@@ -74,7 +83,9 @@ class MolVAE:
                                   f"model config's {config.tokenizer.value!r}")
         self.device = resolve_device(device)
         self.mm_dtype = resolve_precision(precision, self.device)
-        self.model = model.to(self.device).eval()
+        if any(not _on(p.device, self.device) for p in model.parameters()):
+            model = model.to(self.device)  # (re-flattens GRU weights: skipped when in place)
+        self.model = model.eval()
         self.tokenizer = tokenizer
         self.property_stats = {k: tuple(map(float, v)) for k, v in (property_stats or {}).items()}
         self.condition_stats = {k: tuple(map(float, v)) for k, v in (condition_stats or {}).items()}

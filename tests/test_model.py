@@ -72,12 +72,26 @@ def test_gru_recurrence_gradients_pass_gradcheck() -> None:
 def test_cpu_gru_path_matches_nn_gru_forward_and_backward(monkeypatch) -> None:
     run = _pair(monkeypatch)
     ours, grads = run(reference=False)
-    ref, ref_grads = run(reference=True)  # nn.GRU with packed sequences, as on a GPU
+    ref, ref_grads = run(reference=True)  # the GPU path: nn.GRU's own function (cuDNN there)
     assert torch.allclose(ours.mu, ref.mu, atol=1e-12)
     assert torch.allclose(ours.logits, ref.logits, atol=1e-12)
     assert set(grads) == set(ref_grads)
     for name in grads:
         assert torch.allclose(grads[name], ref_grads[name], atol=1e-10), name
+
+
+@pytest.mark.parametrize("gpu_path", [False, True])
+def test_padded_encoder_gives_the_final_states_of_a_packed_bidirectional_gru(monkeypatch,
+                                                                             gpu_path) -> None:
+    torch.manual_seed(0)
+    vae = VAE(SMALL, 15).double().eval()
+    ids, lengths = _batch()
+    emb = vae.embedding(ids.t())
+    monkeypatch.setattr(model_module, "_use_cudnn", lambda x: gpu_path)
+    ours = vae.encoder._forward_padded(emb, lengths, torch.float64, None)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(emb, lengths, enforce_sorted=False)
+    _, h_n = vae.encoder.rnn(packed)
+    assert torch.allclose(ours, torch.cat([h_n[-2], h_n[-1]], dim=1), atol=1e-12)
 
 
 def test_bf16_matmuls_stay_close_to_fp32(monkeypatch) -> None:
@@ -363,18 +377,19 @@ def test_latent_of_the_wrong_size_raises(tiny_vae) -> None:
 @pytest.mark.gpu
 def test_gpu_training_step() -> None:
     from molvae.config import TrainConfig
-    from molvae.training import _make_optimizer, _train_step
+    from molvae.train_step import TrainStep, make_optimizer
 
     device = torch.device("cuda")
     vae = VAE(SMALL, 15).to(device).train()
-    optimizer = _make_optimizer(vae, TrainConfig())
+    optimizer = make_optimizer(vae, TrainConfig())
     ids, lengths = _batch()
     cond = torch.zeros(5, 1, device=device)
     before = [p.detach().clone() for p in vae.parameters()]
-    parts, *_ = _train_step(vae, optimizer, ids.to(device), lengths, None, cond, step=0,
-                            cfg=TrainConfig(), total_steps=10, device=device,
-                            mm_dtype=torch.bfloat16, generator=torch.Generator(device=device))
-    assert torch.isfinite(parts.total)
+    step = TrainStep(vae, optimizer, TrainConfig(), device, torch.bfloat16,
+                     torch.Generator(device=device))
+    step(ids.to(device), lengths.to(device), None, cond, step=0, total_steps=10)
+    sums, bad = step.stats.read()
+    assert bad == 0 and math.isfinite(sums["loss"])
     assert any(not torch.equal(a, b) for a, b in zip(before, vae.parameters()))
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
+import molvae.train_step as train_step
 import molvae.training as training
 from molvae.checkpoint import load_checkpoint, load_trainer_state
 from molvae.config import with_overrides
@@ -137,13 +138,13 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_config, zinc_frame, 
     last = Path(config.train.out) / "last"
     before = {p.name: p.read_bytes() for p in last.iterdir()}
 
-    real_loss = training.vae_loss
+    real_loss = train_step.vae_loss
 
     def poisoned(*args, **kwargs):
         parts = real_loss(*args, **kwargs)
         return type(parts)(**{**parts.__dict__, "total": parts.total * float("nan")})
 
-    monkeypatch.setattr(training, "vae_loss", poisoned)
+    monkeypatch.setattr(train_step, "vae_loss", poisoned)
     with pytest.raises(MolvaeError, match=r"loss is nan.*last good checkpoint"):
         train(with_overrides(config, epochs=2), dataset=zinc_frame, progress=False, resume=True)
     assert {p.name: p.read_bytes() for p in last.iterdir()} == before
