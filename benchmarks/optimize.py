@@ -315,6 +315,7 @@ def run_oracle(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
                                               max_heavy_atoms=args.max_heavy_atoms,
                                               graph_edits=args.graph_edits,
                                               edit_pool=args.edit_pool,
+                                              edit_explore=args.edit_explore,
                                               novelty_reference=None)
                 scores = result.scored["score"].tolist()
                 vae_row = {**_top_stats(scores), "calls": result.oracle_calls,
@@ -486,6 +487,8 @@ def main() -> None:
                         help="share of each round's calls spent on graph edits (0: latent only)")
     parser.add_argument("--edit-pool", type=int, default=10,
                         help="children made per call spent on graph edits")
+    parser.add_argument("--edit-explore", type=float, default=0.0,
+                        help="share of the graph-edit calls given to unranked children")
     parser.add_argument("--ga-offspring", type=int, default=200)
     parser.add_argument("--ga-population", type=int, default=10_000)
     parser.add_argument("--no-ga", action="store_true")

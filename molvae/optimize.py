@@ -903,7 +903,7 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
                          target: float | None = None,
                          novelty_reference: Any = "auto", describe_top: int | None = 1000,
                          decode_batch_size: int = 2000, graph_edits: float = 1.0,
-                         edit_pool: int = 10) -> OptimizeResult:
+                         edit_pool: int = 10, edit_explore: float = 0.0) -> OptimizeResult:
     """Rounds of propose → score → refit against an oracle, never exceeding ``budget`` calls.
 
     The initial population (``initial`` SMILES, or that many random molecules of ``dataset``) is
@@ -925,7 +925,9 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     one kind go to the other. 1 (the default, the best measured in BENCHMARKS.md): edits first,
     latent proposals only when the edits run out of new molecules; 0: latent proposals only.
     Each result's ``source`` column says which kind found it (``initial``, ``latent`` or
-    ``graph``).
+    ``graph``). ``edit_explore``: the share of the edit calls that go to children drawn
+    at random instead of ranked by the predictor (mol-ga's GA scores every child it makes);
+    0 (the default): all are ranked.
 
     An oracle that raises or returns NaN for a molecule is recorded (NaN score, ``error``),
     never fatal.
@@ -943,6 +945,9 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     if edit_pool < 1:
         raise MolvaeError(f"edit_pool must be at least 1 (children made per call spent on them); "
                           f"got {edit_pool}")
+    if not 0.0 <= edit_explore <= 1.0:
+        raise MolvaeError(f"edit_explore is the share of the graph-edit calls given to unranked "
+                          f"children, between 0 and 1; got {edit_explore}")
     _check_temperature(temperature)
     objective_ = make_objective(oracle, minimize=minimize, target=target)
     constraints = Constraints(max_heavy_atoms, min_similarity, substructure, allow_radicals)
@@ -992,7 +997,11 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
             session.rows.append(edits.drop(columns="rank"))
             for smiles, root in zip(edits["smiles"], edits["start"]):
                 lineage.setdefault(smiles, root)
-            session.score_candidates(edits, share, by="rank")
+            unranked = round(share * edit_explore)
+            if unranked:  # children drawn at random, as mol-ga's GA scores all it makes
+                session.score_candidates(edits.assign(draw=rng.random(len(edits))), unranked,
+                                         by="draw")
+            session.score_candidates(edits, share - (counted.calls - before), by="rank")
         n_latent = 0
         if counted.calls - before < limit:  # latent proposals only when calls are left for them
             frame = _latent_round(session, predictor, counted, rng, lineage, population_index,

@@ -270,6 +270,25 @@ def test_graph_edits_share_the_budget_and_keep_every_constraint(tiny_vae,
         optimize_with_oracle(tiny_vae, "qed", budget=100, initial=initial, edit_pool=0)
 
 
+def test_edit_explore_scores_children_the_predictor_would_not_have_chosen(
+        tiny_vae, zinc_frame: pd.DataFrame) -> None:
+    initial = zinc_frame["smiles"].tolist()[:60]
+
+    def round_one(explore: float) -> pd.DataFrame:
+        result = optimize_with_oracle(tiny_vae, "qed", budget=90, initial=initial, per_round=30,
+                                      n_starts=8, steps=5, seed=0, edit_pool=5,
+                                      edit_explore=explore, novelty_reference=None)
+        frame = result.frame
+        return frame[(frame["source"] == "graph") & (frame["round"] == 1)]
+
+    ranked, drawn = round_one(0.0), round_one(1.0)
+    assert len(ranked) == len(drawn) == 30  # the same calls, other children
+    assert set(ranked["smiles"]) != set(drawn["smiles"])
+    assert drawn["predicted"].mean() < ranked["predicted"].mean()
+    with pytest.raises(MolvaeError, match="edit_explore"):
+        optimize_with_oracle(tiny_vae, "qed", budget=100, initial=initial, edit_explore=1.5)
+
+
 def test_optimize_graph_edits_add_to_each_starts_results_within_its_bound(
         lookup_vae: LookupVAE, library: list[str]) -> None:
     starts = library[:12]
