@@ -10,7 +10,9 @@ to ``metrics.csv`` (and TensorBoard when installed); checkpoints ``last`` (resum
 (chosen by ``train.best_metric``: held-out reconstruction accuracy unless set) are written
 atomically. ``resume=True`` continues exactly where ``last`` stopped; Ctrl-C writes ``last``
 first; a NaN or infinite loss stops with a :class:`~molvae.errors.MolvaeError` and leaves the
-checkpoints untouched.
+checkpoints untouched (the losses are read every ``train.log_every`` steps and before every
+checkpoint, so it stops at the next of those). The step itself is
+:class:`molvae.train_step.TrainStep`: on a GPU, replayed as a CUDA graph.
 
 Launched by ``torchrun`` (``WORLD_SIZE`` > 1) it trains with DistributedDataParallel: each
 process takes every ``WORLD_SIZE``-th length-bucketed batch, only rank 0 writes.
