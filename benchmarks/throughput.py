@@ -57,7 +57,7 @@ from molvae.data import read_smiles  # noqa: E402
 from molvae.model import VAE, END_ID, resolve_device, resolve_precision  # noqa: E402
 from molvae.sampling import DecodeStats, decode_latents  # noqa: E402
 from molvae.tokenizers import make_tokenizer  # noqa: E402
-from molvae.train_step import TrainStep, graphs_supported, make_optimizer  # noqa: E402
+from molvae.train_step import TrainStep  # noqa: E402
 from molvae.training_data import Encoded, length_bucketed_batches  # noqa: E402
 from molvae.vae import MolVAE  # noqa: E402
 
@@ -190,20 +190,12 @@ def speed_ratios(report: dict) -> dict:
     return ratios
 
 
-def _stepper(model, config, device, mm_dtype, seed: int) -> TrainStep:
-    """The training step exactly as ``molvae.training.train`` builds it."""
-    cfg = config.train
-    graphs = cfg.cuda_graphs and graphs_supported(model, device, distributed=False)
-    optimizer = make_optimizer(model, cfg, capturable=graphs)
-    generator = torch.Generator(device=device).manual_seed(seed)
-    return TrainStep(model, optimizer, cfg, device, mm_dtype, generator, graphs=graphs)
-
-
 def time_training(model, data, config, device, mm_dtype, args) -> dict:
     """Steps are timed in blocks ending in a wait for the device (one step a block on a CPU,
     ``--sync-every`` on a GPU, where the host queues steps ahead of the device as in training)."""
     cfg = config.train
-    stepper = _stepper(model, config, device, mm_dtype, args.seed)
+    stepper = TrainStep.create(model, cfg, device, mm_dtype,  # as molvae.training.train does
+                               torch.Generator(device=device).manual_seed(args.seed))
     batches = length_bucketed_batches(data.lengths.numpy(), batch_size=cfg.batch_size,
                                       chunk_batches=cfg.bucket_chunk, seed=args.seed, epoch=0)
     total = args.warmup + args.train_steps

@@ -120,6 +120,17 @@ class _Graph:
     props: Tensor | None
     conds: Tensor | None
 
+    def load(self, ids: Tensor, lengths: Tensor, props: Tensor | None,
+             conds: Tensor | None) -> None:
+        """Copy a batch into the graph's input tensors (``ids`` padded with zeros)."""
+        self.ids[:, :ids.shape[1]].copy_(ids, non_blocking=True)
+        self.ids[:, ids.shape[1]:].zero_()
+        self.lengths.copy_(lengths, non_blocking=True)
+        if props is not None:
+            self.props.copy_(props, non_blocking=True)
+        if conds is not None:
+            self.conds.copy_(conds, non_blocking=True)
+
 
 @dataclass
 class TrainStep:
@@ -149,6 +160,17 @@ class TrainStep:
         self._pool = torch.cuda.graph_pool_handle() if self.graphs else None
         self._failed = False
         self._captured_at: tuple[int, ...] = ()
+
+    @classmethod
+    def create(cls, net: torch.nn.Module, cfg: TrainConfig, device: torch.device,
+               mm_dtype: torch.dtype, generator: torch.Generator, *,
+               distributed: bool = False) -> TrainStep:
+        """The step as training runs it: CUDA graphs where ``cfg.cuda_graphs`` asks for them and
+        :func:`graphs_supported` allows them, with the optimizer that this needs."""
+        model = getattr(net, "module", net)
+        graphs = cfg.cuda_graphs and graphs_supported(model, device, distributed=distributed)
+        return cls(net, make_optimizer(model, cfg, capturable=graphs), cfg, device, mm_dtype,
+                   generator, graphs=graphs)
 
     def __call__(self, ids: Tensor, lengths: Tensor, props: Tensor | None, conds: Tensor | None,
                  *, step: int, total_steps: int) -> tuple[float, float]:
@@ -209,33 +231,22 @@ class TrainStep:
                 return
             self._capture(key, ids, lengths, props, conds)  # runs this step too
             return
-        entry.ids[:, :ids.shape[1]].copy_(ids, non_blocking=True)
-        entry.ids[:, ids.shape[1]:].zero_()
-        entry.lengths.copy_(lengths, non_blocking=True)
-        if props is not None:
-            entry.props.copy_(props, non_blocking=True)
-        if conds is not None:
-            entry.conds.copy_(conds, non_blocking=True)
+        entry.load(ids, lengths, props, conds)
         entry.graph.replay()
 
     def _capture(self, key: tuple[int, ...], ids: Tensor, lengths: Tensor, props: Tensor | None,
                  conds: Tensor | None) -> None:
-        """Capture the step for one batch shape and run it. A warm-up run on a side stream lets cuDNN and
-        cuBLAS pick their kernels; the parameters, optimizer state, statistics and random
-        generator are restored after it, so capturing changes no result. When the capture fails,
-        this step and all later ones run eagerly."""
+        """Capture the step for one batch shape and run it. A warm-up run on a side stream lets
+        cuDNN and cuBLAS pick their kernels; the parameters, optimizer state, statistics and
+        random generator are restored after it, so capturing changes no result. When the
+        capture fails, this step and all later ones run eagerly."""
         batch, width = key[0], key[1]
         entry = _Graph(graph=torch.cuda.CUDAGraph(),
                        ids=torch.zeros(batch, width, dtype=ids.dtype, device=self.device),
                        lengths=torch.zeros(batch, dtype=torch.long, device=self.device),
                        props=None if props is None else torch.empty_like(props, device=self.device),
                        conds=None if conds is None else torch.empty_like(conds, device=self.device))
-        entry.ids[:, :ids.shape[1]].copy_(ids)
-        entry.lengths.copy_(lengths)
-        if props is not None:
-            entry.props.copy_(props)
-        if conds is not None:
-            entry.conds.copy_(conds)
+        entry.load(ids, lengths, props, conds)
         args = (entry.ids, entry.lengths, entry.props, entry.conds)
         saved = self._snapshot()
         try:
@@ -259,7 +270,8 @@ class TrainStep:
             self.generator.set_state(saved[1])
             self._failed = True
             logger.warning("CUDA graph capture failed (%s); training continues without graphs "
-                           "(train.cuda_graphs: false avoids the attempt)", str(exc).splitlines()[0])
+                           "(train.cuda_graphs: false avoids the attempt)",
+                           str(exc).splitlines()[0])
             self._body(*args)
             return
         self._graphs[key] = entry

@@ -50,14 +50,7 @@ from molvae.distributed import Dist, init_distributed, shard, wrap_ddp
 from molvae.errors import CheckpointError, ConfigError, MolvaeError
 from molvae.model import VAE, resolve_device, resolve_precision
 from molvae.schedules import kl_weight, kl_weight_cyclical, kl_weight_monotonic, lr_at
-from molvae.train_step import (
-    StepStats,
-    TrainStep,
-    graphs_supported,
-    load_optimizer_state,
-    make_optimizer,
-    optimizer_state,
-)
+from molvae.train_step import StepStats, TrainStep, load_optimizer_state, optimizer_state
 from molvae.training_data import (
     Encoded,
     epoch_batches,
@@ -177,16 +170,15 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
     if resumed is not None:
         model.load_state_dict(resumed["checkpoint"].state_dict)
     model.to(device)
-    use_graphs = cfg.cuda_graphs and graphs_supported(model, device, distributed=dist.enabled)
-    optimizer = make_optimizer(model, cfg, capturable=use_graphs)
     noise = torch.Generator(device=device)
     noise.manual_seed(torch_gen_seed)
+    net = wrap_ddp(model, dist, device)
+    stepper = TrainStep.create(net, cfg, device, mm_dtype, noise, distributed=dist.enabled)
+    optimizer = stepper.optimizer
     position = {"epoch": 0, "batch": 0, "step": 0, "validated": True,
                 "best_epoch": -1, "best_metrics": {}}
     if resumed is not None:
         _restore_trainer(resumed["state"], optimizer, noise, position, dist, device)
-    net = wrap_ddp(model, dist, device)
-    stepper = TrainStep(net, optimizer, cfg, device, mm_dtype, noise, graphs=use_graphs)
 
     steps_per_epoch = max(1, len(shard(epoch_batches(train_set, cfg, 0), dist)))
     total_steps = cfg.epochs * steps_per_epoch
@@ -200,7 +192,7 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
                     "%d steps/epoch%s; best by %s", f"{model.parameter_count():,}", len(train_set),
                     len(valid_set), len(data.splits["test"]), device,
                     "bf16" if mm_dtype == torch.bfloat16 else "fp32", steps_per_epoch,
-                    ", CUDA graphs" if use_graphs else "", best_metric)
+                    ", CUDA graphs" if stepper.graphs else "", best_metric)
     log = MetricsLog(out_dir, model_cfg.property_head, enabled=dist.main,
                       resume_step=position["step"] if resumed is not None else None)
     bar = Progress(progress and dist.main)
