@@ -487,8 +487,10 @@ def main() -> None:
                         help="share of each round's calls spent on graph edits (0: latent only)")
     parser.add_argument("--edit-pool", type=int, default=10,
                         help="children made per call spent on graph edits")
-    parser.add_argument("--edit-explore", type=float, default=0.0,
-                        help="share of the graph-edit calls given to unranked children")
+    parser.add_argument("--edit-explore", type=float, default=None,
+                        help="share of the graph-edit calls given to unranked children "
+                             "(default: molvae's, by the budget: 0 up to 5,000 calls, 0.5 from "
+                             "20,000)")
     parser.add_argument("--ga-offspring", type=int, default=200)
     parser.add_argument("--ga-population", type=int, default=10_000)
     parser.add_argument("--no-ga", action="store_true")

@@ -18,7 +18,13 @@ from rdkit import Chem
 from molvae.chemistry import canonicalize, compute_properties, tanimoto
 from molvae.errors import MolvaeError
 from molvae.objectives import make_objective
-from molvae.optimize import Constraints, optimize, optimize_with_oracle, save_grid
+from molvae.optimize import (
+    Constraints,
+    edit_explore_for,
+    optimize,
+    optimize_with_oracle,
+    save_grid,
+)
 
 from lookup_vae import LookupVAE
 
@@ -274,19 +280,26 @@ def test_edit_explore_scores_children_the_predictor_would_not_have_chosen(
         tiny_vae, zinc_frame: pd.DataFrame) -> None:
     initial = zinc_frame["smiles"].tolist()[:60]
 
-    def round_one(explore: float) -> pd.DataFrame:
+    def round_one(explore: float | None) -> pd.DataFrame:
         result = optimize_with_oracle(tiny_vae, "qed", budget=90, initial=initial, per_round=30,
                                       n_starts=8, steps=5, seed=0, edit_pool=5,
                                       edit_explore=explore, novelty_reference=None)
         frame = result.frame
         return frame[(frame["source"] == "graph") & (frame["round"] == 1)]
 
-    ranked, drawn = round_one(0.0), round_one(1.0)
+    ranked, drawn = round_one(None), round_one(1.0)  # None at 90 calls: all ranked
     assert len(ranked) == len(drawn) == 30  # the same calls, other children
     assert set(ranked["smiles"]) != set(drawn["smiles"])
     assert drawn["predicted"].mean() < ranked["predicted"].mean()
-    with pytest.raises(MolvaeError, match="edit_explore"):
+    assert round_one(0.0)["smiles"].tolist() == ranked["smiles"].tolist()
+    with pytest.raises(MolvaeError, match="edit_explore") as info:
         optimize_with_oracle(tiny_vae, "qed", budget=100, initial=initial, edit_explore=1.5)
+    assert "\n" not in str(info.value)
+
+
+def test_the_default_share_of_unranked_children_grows_with_the_budget_from_5000_calls() -> None:
+    assert [edit_explore_for(b) for b in (2, 1000, 5000, 12500, 20000, 10**6)] == \
+        [0.0, 0.0, 0.0, 0.25, 0.5, 0.5]
 
 
 def test_optimize_graph_edits_add_to_each_starts_results_within_its_bound(

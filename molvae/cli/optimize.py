@@ -76,6 +76,12 @@ def optimize_command(
                                             "molecules scored per round, e.g. one assay plate "
                                             "(default: a twentieth of the budget left, 100 to "
                                             "250)."),
+    edit_explore: Optional[float] = typer.Option(None, "--edit-explore", min=0.0, max=1.0,
+                                                 help="With --loop: the share of each round's "
+                                                 "edit calls given to children drawn at random "
+                                                 "instead of the ones the predictor rates "
+                                                 "highest (default: by the budget, 0 up to "
+                                                 "5,000 calls, rising to 0.5 at 20,000)."),
     history: Optional[Path] = typer.Option(None, "--history", help="CSV of the best score so far "
                                            "against oracle calls used."),
     seed: int = typer.Option(0, "--seed"),
@@ -110,12 +116,15 @@ def optimize_command(
     if per_round is not None and not loop:
         raise MolvaeError("--per-round sets the round size of --loop: add --loop --budget N, or "
                           "drop --per-round")
+    if edit_explore is not None and not loop:
+        raise MolvaeError("--edit-explore sets how --loop explores: add --loop --budget N, or "
+                          "drop --edit-explore")
     start_molecules = list(start) if start else (str(starts) if starts is not None else None)
     vae = _load_model(model, device)
     if loop:
         result = _oracle_loop(vae, score, budget=budget, lr=lr, temperature=temperature,
                               rounds=rounds, starts=start_molecules, n_starts=n_starts,
-                              steps=steps, per_round=per_round,
+                              steps=steps, per_round=per_round, edit_explore=edit_explore,
                               graph_edits=graph_edits, min_similarity=min_similarity,
                               max_heavy_atoms=max_heavy_atoms, substructure=substructure,
                               allow_radicals=allow_radicals, minimize=minimize, target=target,
@@ -141,13 +150,13 @@ def _oracle_loop(vae: Any, score: Any, *, budget: int, lr: Optional[float],
                  temperature: Optional[float], rounds: Optional[int],
                  starts: Union[List[str], str, None], n_starts: Optional[int],
                  steps: Optional[int], per_round: Optional[int], graph_edits: Optional[int],
-                 novelty: bool, **constraints: Any) -> Any:
+                 edit_explore: Optional[float], novelty: bool, **constraints: Any) -> Any:
     """``optimize --loop``: :func:`molvae.optimize.optimize_with_oracle` with the options that
     mean something there (the loop's own defaults for the rest)."""
     from molvae.optimize import optimize_with_oracle
 
     options = _given(initial=starts, lr=lr, rounds=rounds, n_starts=n_starts, steps=steps,
-                     per_round=per_round)
+                     per_round=per_round, edit_explore=edit_explore)
     if temperature:
         options["temperature"] = temperature
     if graph_edits is not None:  # the loop takes a share: 0 turns edits off, any other keeps them
