@@ -951,6 +951,7 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     Each result's ``start`` is the initial-population molecule its lineage began from (a
     proposal from a molecule found in an earlier round inherits that molecule's start), so
     ``min_similarity`` keeps every reported molecule close to one of the initial molecules.
+    Its ``round`` is the round whose calls scored it (0: the initial population).
     """
     t_start = time.perf_counter()
     if budget < 2:
@@ -983,6 +984,7 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
 
         population = [s for s in canonicalize_many(read_starts(initial)) if s]
     session.score(population)
+    round_ends = [counted.calls]  # the oracle calls used by the end of each round, 0 first
     if per_round is None:
         per_round = max(100, min(250, counted.remaining // 20))
     lineage = {s: s for s in population}  # molecule -> the initial molecule it descends from
@@ -1038,6 +1040,7 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
                     n_latent, new, counted.best, counted.calls, budget)
         stalled = 0 if new else stalled + 1
         noise = start_noise if new else min(1.0, noise * 2)  # stuck: explore further out
+        round_ends.append(counted.calls)
 
     # the initial population is part of the result too (round 0: each molecule its own start),
     # where it meets the constraints
@@ -1050,5 +1053,10 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     session.rows.insert(0, initial_rows)
     reference = _reference_set(novelty_reference if novelty_reference != "auto" or dataset is None
                                else dataset, vae)
-    return session.result(reference=reference, predictor=predictor, t_start=t_start,
-                          describe_top=describe_top)
+    result = session.result(reference=reference, predictor=predictor, t_start=t_start,
+                            describe_top=describe_top)
+    # a molecule proposed in one round may be scored in a later one: report the round that
+    # scored it (one plate of an assay), not the first that proposed it
+    calls = [counted.records[s].call for s in result.frame["smiles"]]
+    result.frame["round"] = np.searchsorted(round_ends, calls, side="left")
+    return result

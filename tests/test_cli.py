@@ -234,11 +234,11 @@ def test_optimize_loop_takes_its_round_size_climbs_and_steps_from_the_options(
     out = tmp_path / "loop.csv"
     result = run("optimize", "--property", "qed", "--loop", "--budget", "120", "--starts",
                  str(initial), "--per-round", "30", "--n-starts", "16", "--steps", "5",
-                 "--edit-explore", "0", "--model", str(tiny_checkpoint), "--device", "cpu",
+                 "--edit-explore", "0.3", "--model", str(tiny_checkpoint), "--device", "cpu",
                  "--no-novelty", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert (seen["per_round"], seen["n_starts"], seen["steps"]) == (30, 16, 5)
-    assert seen["edit_explore"] == 0.0
+    assert seen["edit_explore"] == 0.3
     rounds = pd.read_csv(out).query("source != 'initial'").groupby("round").size()
     assert len(rounds) >= 2 and rounds.max() <= 30  # the default would score all 60 in one round
     assert_one_line_error(run("optimize", "--property", "qed", "--loop", "--budget", "120",

@@ -297,6 +297,23 @@ def test_edit_explore_scores_children_the_predictor_would_not_have_chosen(
     assert "\n" not in str(info.value)
 
 
+def test_each_molecule_of_the_loop_reports_the_round_that_scored_it(
+        tiny_vae, zinc_frame: pd.DataFrame) -> None:
+    initial = zinc_frame["smiles"].tolist()[:60]
+    result = optimize_with_oracle(tiny_vae, "qed", budget=150, initial=initial, per_round=30,
+                                  n_starts=8, steps=5, seed=0, edit_pool=5, edit_explore=0.5,
+                                  novelty_reference=None)
+    frame = result.frame
+    first_proposed = frame["smiles"].map(result.candidates.groupby("smiles")["round"].min())
+    assert (frame["round"] > first_proposed).any()  # some were scored rounds after a proposal
+    calls = frame["smiles"].map(result.scored.set_index("smiles")["call"])
+    for r, group in frame.groupby("round"):
+        first, last = (0, 60) if r == 0 else (60 + 30 * (r - 1), 60 + 30 * r)
+        assert (calls[group.index] > first).all() and (calls[group.index] <= last).all()
+    assert set(frame.loc[frame["round"] == 0, "source"]) == {"initial"}
+    assert frame["round"].max() == 3
+
+
 def test_the_default_share_of_unranked_children_grows_with_the_budget_from_5000_calls() -> None:
     assert [edit_explore_for(b) for b in (2, 1000, 5000, 12500, 20000, 10**6)] == \
         [0.0, 0.0, 0.0, 0.25, 0.5, 0.5]
