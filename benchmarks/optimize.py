@@ -275,10 +275,13 @@ class BudgetedGAOracle:
                 else self.scores[k] for k in keys]
 
 
-def _top_stats(scores: list[float]) -> dict[str, float]:
-    finite = np.sort(np.array([s for s in scores if math.isfinite(s)]))[::-1]
-    return {"best": float(finite[0]) if len(finite) else math.nan,
-            "top10_mean": float(finite[:10].mean()) if len(finite) else math.nan}
+def _top_stats(scores: dict[str, float]) -> dict[str, Any]:
+    """Best and top-10 mean of ``scores`` (SMILES -> score), and the best molecule's SMILES."""
+    ranked = sorted(((v, k) for k, v in scores.items() if math.isfinite(v)), reverse=True)
+    values = np.array([v for v, _ in ranked])
+    return {"best": float(values[0]) if len(values) else math.nan,
+            "top10_mean": float(values[:10].mean()) if len(values) else math.nan,
+            "best_smiles": ranked[0][1] if ranked else None}
 
 
 def initial_population(initial: int, budget: int) -> int:
@@ -317,8 +320,8 @@ def run_oracle(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
                                               edit_pool=args.edit_pool,
                                               edit_explore=args.edit_explore,
                                               novelty_reference=None)
-                scores = result.scored["score"].tolist()
-                vae_row = {**_top_stats(scores), "calls": result.oracle_calls,
+                scores = dict(zip(result.scored["smiles"], result.scored["score"]))
+                vae_row = {"seed": seed, **_top_stats(scores), "calls": result.oracle_calls,
                            "seconds": time.perf_counter() - t0}
                 rows["vae"].append(vae_row)
                 if not args.no_ga:
@@ -331,7 +334,7 @@ def run_oracle(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
                                    population_size=args.ga_population, rng=random.Random(seed))
                     except _BudgetSpent:
                         pass
-                    rows["ga"].append({**_top_stats(list(ga_oracle.scores.values())),
+                    rows["ga"].append({"seed": seed, **_top_stats(ga_oracle.scores),
                                        "calls": len(ga_oracle.scores),
                                        "seconds": time.perf_counter() - t0})
                 logger.info("%s budget %d seed %d: vae %s | ga %s", name, budget, seed, vae_row,
@@ -340,7 +343,8 @@ def run_oracle(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
                 method: {"best": summary([r["best"] for r in runs]),
                          "top10_mean": summary([r["top10_mean"] for r in runs]),
                          "calls": [r["calls"] for r in runs],
-                         "seconds": summary([r["seconds"] for r in runs])}
+                         "seconds": summary([r["seconds"] for r in runs]),
+                         "per_seed": runs}
                 for method, runs in rows.items() if runs}
     return out
 
