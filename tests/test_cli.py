@@ -25,6 +25,28 @@ def assert_one_line_error(result, *fragments: str) -> None:
         assert fragment in lines[0]
 
 
+@pytest.mark.parametrize("args, fragments", [
+    (("optimize", "--property", "qed", "--loop", "--budget", "10", "--edit-explore", "1.5"),
+     ("'--edit-explore'", "less than or equal to 1", "'molvae optimize --help'")),
+    (("optimize", "--min-similarity", "high"), ("'--min-similarity'", "valid number")),
+    (("data", "info", "--nope"), ("--nope", "'molvae data info --help'")),
+    (("sampel",), ("sampel", "'molvae --help'")),
+])
+def test_a_bad_option_or_command_is_one_line_naming_it_and_the_help(args, fragments):
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_no_command_still_shows_the_help():
+    result = run()
+    assert "Usage" in result.output and "optimize" in result.output
+    assert not any(line.startswith("error: ") for line in result.output.splitlines())
+
+
 @pytest.fixture(autouse=True)
 def isolated_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("MOLVAE_CACHE_DIR", str(tmp_path / "cache"))

@@ -2,18 +2,21 @@
 loading, reading molecules and writing tables.
 
 Errors that molvae raises on purpose (:class:`molvae.errors.MolvaeError`) are printed as one line
-on stderr with exit code 1, never as a traceback.
+on stderr with exit code 1, never as a traceback; a bad option or argument is one line too,
+with exit code 2 as click gives it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import sys
 from pathlib import Path
-from typing import Callable, List, Optional, TypeVar
+from typing import Any, Callable, Iterator, List, Optional, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from molvae.errors import MolvaeError
 
@@ -21,8 +24,42 @@ __all__ = ["app", "cli_errors", "MODEL_HELP"]
 
 F = TypeVar("F", bound=Callable[..., object])
 
+# typer raises click's usage errors (its vendored copy in recent releases): found through a class
+# typer exports, so that either works
+_UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+_NoArgsIsHelpError = getattr(sys.modules[_UsageError.__module__], "NoArgsIsHelpError", None)
+
+
+@contextlib.contextmanager
+def _usage_errors_on_one_line() -> Iterator[None]:
+    """A bad option or argument (out of range, unknown, missing) as one line naming it and the
+    help to read, exit code 2, instead of click's usage block; ``molvae`` alone still shows
+    the help."""
+    try:
+        yield
+    except _UsageError as err:
+        if _NoArgsIsHelpError is not None and isinstance(err, _NoArgsIsHelpError):
+            raise
+        where = f" (see '{err.ctx.command_path} --help')" if err.ctx is not None else ""
+        typer.secho(f"error: {err.format_message()}{where}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=err.exit_code) from None
+
+
+class _OneLineErrorGroup(TyperGroup):
+    """The root command: usage errors of every command below it come out as one line."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _usage_errors_on_one_line():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _usage_errors_on_one_line():
+            return super().invoke(ctx)
+
+
 app = typer.Typer(
     name="molvae",
+    cls=_OneLineErrorGroup,
     help="Molecule generation with a SMILES/SELFIES GRU VAE: load data, train, sample, "
     "optimize properties in latent space.",
     no_args_is_help=True,
