@@ -360,6 +360,8 @@ class _Session:
         self.fingerprints: dict[str, Any] = {}  # canonical -> Morgan r2 2048-bit fingerprint
         self.latents: dict[str, np.ndarray] = {}  # canonical -> encoder mean
         self.rows: list[pd.DataFrame] = []  # candidates of every round
+        # molecule -> (round, source) of the proposal row that had it scored
+        self.scored_by: dict[str, tuple[int, str]] = {}
         self.timings: dict[str, float] = {"ascent": 0.0, "decode": 0.0, "rdkit": 0.0,
                                           "oracle": 0.0, "predictor": 0.0, "encode": 0.0,
                                           "describe": 0.0, "edits": 0.0}
@@ -592,6 +594,11 @@ class _Session:
             new = new[: max(0, int(limit))]
         if new:
             self.score(new)
+            if "round" in ranked and "source" in ranked:
+                first = ranked.drop_duplicates("smiles").set_index("smiles")
+                self.scored_by.update(
+                    (s, (int(first.at[s, "round"]), str(first.at[s, "source"])))
+                    for s in new if self.oracle.known(s))
 
     def centers(self, per_start: int) -> pd.DataFrame:
         """Where the next round restarts, for each start: the start itself (when it was scored)
@@ -614,7 +621,12 @@ class _Session:
     # -- the result
 
     def result(self, *, reference: Container[str] | None, predictor: LatentPredictor | None,
-               t_start: float, describe_top: int | None) -> OptimizeResult:
+               t_start: float, describe_top: int | None, by_scoring_row: bool = False
+               ) -> OptimizeResult:
+        """The result table. ``by_scoring_row``: each molecule's row (its predicted value, step,
+        source, start) is the proposal that had it scored (the oracle loop, where a molecule
+        proposed in one round may be scored in a later one); otherwise the one closest to its
+        start."""
         candidates = pd.concat(self.rows, ignore_index=True) if self.rows else pd.DataFrame(
             columns=["smiles", "predicted", "uncertainty", "step", "similarity", "start_index",
                      "start", "round", "source"])
@@ -629,9 +641,11 @@ class _Session:
         # one row per molecule (all its rows share the score): the one closest to its start
         # (when similarities were needed for a bound), then the first round and step found
         ordered = candidates.assign(_sim=candidates["similarity"].astype(float).fillna(-1.0))
-        ordered = ordered.sort_values(["_sim", "round", "step"], ascending=[False, True, True],
-                                      kind="stable")
-        frame = ordered.drop_duplicates("smiles").drop(columns="_sim")
+        ordered["_by"] = [by_scoring_row and self.scored_by.get(s) == (r, src) for s, r, src
+                          in zip(ordered["smiles"], ordered["round"], ordered["source"])]
+        ordered = ordered.sort_values(["_by", "_sim", "round", "step"],
+                                      ascending=[False, False, True, True], kind="stable")
+        frame = ordered.drop_duplicates("smiles").drop(columns=["_sim", "_by"])
         frame = frame.sort_values(["score", "predicted"], ascending=False, na_position="last",
                                   kind="stable").reset_index(drop=True)
         frame["value"] = [oracle.value_of(s) for s in frame["smiles"]]
@@ -1055,9 +1069,10 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     reference = _reference_set(novelty_reference if novelty_reference != "auto" or dataset is None
                                else dataset, vae)
     result = session.result(reference=reference, predictor=predictor, t_start=t_start,
-                            describe_top=describe_top)
+                            describe_top=describe_top, by_scoring_row=True)
     # a molecule proposed in one round may be scored in a later one: report the round that
-    # scored it (one plate of an assay), not the first that proposed it
+    # scored it (one plate of an assay), not the first that proposed it (the row reported is
+    # that round's proposal)
     calls = [counted.records[s].call for s in result.frame["smiles"]]
     result.frame["round"] = np.searchsorted(round_ends, calls, side="left")
     return result

@@ -312,6 +312,13 @@ def test_each_molecule_of_the_loop_reports_the_round_that_scored_it(
         assert (calls[group.index] > first).all() and (calls[group.index] <= last).all()
     assert set(frame.loc[frame["round"] == 0, "source"]) == {"initial"}
     assert frame["round"].max() == 3
+    # and its predicted value, step and source are those of that round's proposal
+    later = frame[frame["round"] > first_proposed]
+    proposals = result.candidates.set_index(["smiles", "round", "source"])
+    for row in later.itertuples():
+        assert (row.smiles, row.round, row.source) in proposals.index
+        same = proposals.loc[[(row.smiles, row.round, row.source)]]
+        assert np.isclose(same["predicted"], row.predicted).any()
 
 
 def test_the_default_share_of_unranked_children_grows_with_the_budget_from_5000_calls() -> None:
