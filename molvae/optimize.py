@@ -595,10 +595,10 @@ class _Session:
         if new:
             self.score(new)
             if "round" in ranked and "source" in ranked:
-                first = ranked.drop_duplicates("smiles").set_index("smiles")
-                self.scored_by.update(
-                    (s, (int(first.at[s, "round"]), str(first.at[s, "source"])))
-                    for s in new if self.oracle.known(s))
+                known = [s for s in new if self.oracle.known(s)]
+                rows = ranked.drop_duplicates("smiles").set_index("smiles").loc[known]
+                self.scored_by.update(zip(rows.index, zip(rows["round"].astype(int).tolist(),
+                                                          rows["source"].astype(str).tolist())))
 
     def centers(self, per_start: int) -> pd.DataFrame:
         """Where the next round restarts, for each start: the start itself (when it was scored)
