@@ -322,7 +322,9 @@ def run_oracle(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
                                               novelty_reference=None)
                 scores = dict(zip(result.scored["smiles"], result.scored["score"]))
                 vae_row = {"seed": seed, **_top_stats(scores), "calls": result.oracle_calls,
-                           "seconds": time.perf_counter() - t0}
+                           "seconds": time.perf_counter() - t0,
+                           "breakdown": {key: round(v, 2) for key, v in result.timings.items()
+                                         if key not in ("decoded", "total")}}
                 rows["vae"].append(vae_row)
                 if not args.no_ga:
                     t0 = time.perf_counter()

@@ -1020,8 +1020,10 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
             share = round(limit * graph_edits)
             table = counted.table()
             table = table[np.isfinite(table["score"])]
+            t0 = time.perf_counter()
             children = make_children(list(zip(table["score"], table["smiles"])),
                                      share * edit_pool, edit_rng)
+            session.timings["edits"] += time.perf_counter() - t0
             roots = [lineage.get(c.parent, c.parent) for c in children]
             edits = session.edit_proposals(
                 predictor, [(c.smiles, r, population_index.get(r, -1))
