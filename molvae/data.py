@@ -26,7 +26,8 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Mapping
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,7 @@ __all__ = [
     "load_dataset",
     "read_smiles",
     "split_dataset",
+    "checkpoint_splits",
     "summarize_dataset",
     "default_cache_dir",
     "moses_path",
@@ -442,6 +444,20 @@ def _write_rejects(cache: _Cache, rejects: list[tuple[int, str]], *, raw_path: P
 
 
 # ----------------------------------------------------------------------------- splits
+
+
+def checkpoint_splits(metadata: Mapping[str, Any], *, download: bool = False) -> Splits:
+    """The train / valid / test split a model was trained on, re-derived from its checkpoint's
+    recorded data source, fractions and seed (``MolVAE.metadata``)."""
+    run = metadata.get("run_config") or {}
+    data, train = run.get("data") or {}, run.get("train") or {}
+    if not data.get("source"):
+        raise DatasetError("the checkpoint does not record its data source, so its training "
+                           "split cannot be found; pass the molecules explicitly")
+    dataset = load_dataset(data["source"], properties=(), smiles_column=data.get("smiles_column"),
+                           limit=data.get("limit"), download=download)
+    return split_dataset(dataset.frame, valid_fraction=train.get("valid_fraction", 0.05),
+                         test_fraction=train.get("test_fraction", 0.05), seed=train.get("seed", 0))
 
 
 def split_dataset(frame: pd.DataFrame, *, valid_fraction: float = 0.05,

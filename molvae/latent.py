@@ -110,12 +110,16 @@ def interpolate(vae: MolVAE, start: Any, end: Any, steps: int = 8, *, method: Me
 
 def neighbors(vae: MolVAE, molecule: Any, n: int = 50, *, radius: float = 0.5,
               max_draws: int | None = None, include_self: bool = False, greedy: bool = True,
-              seed: int | None = 0, batch_size: int = 500) -> pd.DataFrame:
+              seed: int | None = 0, batch_size: int = 500, prior: str = "auto") -> pd.DataFrame:
     """Up to ``n`` distinct valid molecules decoded near a seed molecule's code.
 
     Points ``z = μ + radius·ε`` with ε ~ N(0, I) (``radius`` is the noise scale per latent
     dimension; the prior's own scale is 1) are decoded in batches until ``n`` distinct molecules
-    other than the seed are found or ``max_draws`` points (default ``50·n``) are spent.
+    other than the seed are found or ``max_draws`` points (default ``50·n``) are spent. When the
+    model has a learned prior (:mod:`molvae.prior`) and ``prior`` is ``"auto"``, each point is
+    instead μ noised to about that radius and denoised back onto the learned distribution
+    (:meth:`~molvae.prior.DiffusionPrior.refine`), so neighbours stay where the data's codes lie;
+    ``prior="normal"`` keeps the isotropic points.
     Columns: ``smiles``, ``similarity`` (Morgan-2 Tanimoto to the seed), ``distance`` (‖z − μ‖ of
     the first point that decoded to it), ``count`` (points that decoded to it); sorted by
     similarity, most similar first.
@@ -124,7 +128,11 @@ def neighbors(vae: MolVAE, molecule: Any, n: int = 50, *, radius: float = 0.5,
         raise ConfigError(f"n must be at least 1, got {n}")
     if radius <= 0 or radius != radius:
         raise ConfigError(f"radius must be positive, got {radius}")
+    if prior not in ("auto", "normal"):
+        raise ConfigError(f"prior must be 'auto' or 'normal', got {prior!r}")
     from molvae.vae import _canonical_or_self
+
+    learned = getattr(vae, "prior", None) if prior == "auto" else None
 
     center = _encode_one(vae, molecule, "seed")
     own = _canonical_or_self(molecule)
@@ -134,10 +142,19 @@ def neighbors(vae: MolVAE, molecule: Any, n: int = 50, *, radius: float = 0.5,
     drawn = 0
     while drawn < max_draws and len(found) < n:
         size = min(batch_size, max_draws - drawn)
-        noise = rng.standard_normal((size, center.shape[0])).astype(np.float32) * radius
-        decoded = vae.decode(center[None, :] + noise, greedy=greedy,
-                             seed=None if seed is None else seed + drawn)
-        distances = np.linalg.norm(noise, axis=1)
+        if learned is not None:
+            import torch
+
+            generator = torch.Generator(device=learned.mean.device).manual_seed(
+                int(rng.integers(2 ** 62)))
+            points = learned.refine(torch.as_tensor(np.repeat(center[None, :], size, axis=0)),
+                                    noise=radius / float(learned.std.mean()),
+                                    generator=generator).cpu().numpy()
+        else:
+            points = center[None, :] + \
+                rng.standard_normal((size, center.shape[0])).astype(np.float32) * radius
+        decoded = vae.decode(points, greedy=greedy, seed=None if seed is None else seed + drawn)
+        distances = np.linalg.norm(points - center[None, :], axis=1)
         for smiles, distance in zip(decoded, distances):
             if smiles is None or (smiles == own and not include_self):
                 continue

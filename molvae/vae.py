@@ -39,6 +39,7 @@ from molvae.errors import (
 )
 from molvae.files import atomic_write
 from molvae.model import VAE, autocast, resolve_device, resolve_precision
+from molvae.prior import PRIOR_FILE, DiffusionPrior
 from molvae.sampling import decode_latents
 from molvae.tokenizers import Tokenizer, load_tokenizer
 from molvae.training_set import TRAINING_SET_FILE, TrainingSet
@@ -55,6 +56,7 @@ PRETRAINED: dict[str, str] = {"zinc": "ZINC250k, SELFIES, configs/zinc.yaml; see
 _PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"  # molvae.pretrained
 
 Stats = Mapping[str, tuple[float, float]]
+PriorChoice = Literal["auto", "learned", "normal"]
 
 
 def _on(actual: torch.device, wanted: torch.device) -> bool:
@@ -73,7 +75,8 @@ class MolVAE:
                  condition_stats: Stats | None = None, device: str | torch.device = "auto",
                  precision: Precision | str = Precision.AUTO,
                  metadata: Mapping[str, Any] | None = None,
-                 training_set: TrainingSet | None = None) -> None:
+                 training_set: TrainingSet | None = None,
+                 prior: DiffusionPrior | None = None) -> None:
         config = model.config
         if len(tokenizer.vocabulary) != model.vocab_size:
             raise CheckpointError(f"tokenizer has {len(tokenizer.vocabulary)} tokens but the model "
@@ -97,6 +100,11 @@ class MolVAE:
         self.metadata = dict(metadata or {})
         #: hashes and a sample of the training molecules (novelty, predictor fitting), if known
         self.training_set = training_set
+        #: the learned prior over z that :meth:`sample` draws from (None: N(0, I))
+        self.prior = prior.to(self.device).eval() if prior is not None else None
+        if prior is not None and prior.latent_dim != config.latent_dim:
+            raise CheckpointError(f"the prior is for z of dimension {prior.latent_dim}, the model "
+                                  f"has {config.latent_dim}")
 
     # ------------------------------------------------------------------ properties
 
@@ -154,7 +162,8 @@ class MolVAE:
                                   "by an incompatible molvae version") from exc
         return cls(model, load_tokenizer(ckpt.tokenizer), property_stats=ckpt.property_stats,
                    condition_stats=ckpt.condition_stats, device=device, precision=precision,
-                   metadata=ckpt.metadata, training_set=TrainingSet.find(path))
+                   metadata=ckpt.metadata, training_set=TrainingSet.find(path),
+                   prior=DiffusionPrior.find(path))
 
     def save(self, path: str | os.PathLike[str], *, metadata: Mapping[str, Any] | None = None) -> Path:
         """Write a self-describing checkpoint: a folder, or one file if ``path`` ends in
@@ -164,17 +173,22 @@ class MolVAE:
         meta.update(metadata or {})
         path = Path(path)
         single = path.suffix == ".safetensors"
-        extra = {TRAINING_SET_FILE: self.training_set.to_bytes()} \
-            if self.training_set is not None and not single else None
+        extra = {}
+        if not single and self.training_set is not None:
+            extra[TRAINING_SET_FILE] = self.training_set.to_bytes()
+        if not single and self.prior is not None:
+            extra[PRIOR_FILE] = self.prior.to_bytes()
         written = save_checkpoint(path, state_dict=self.model.state_dict(), config=self.config,
                                   tokenizer=self.tokenizer.to_dict(),
                                   property_stats=self.property_stats,
                                   condition_stats=self.condition_stats, metadata=meta,
-                                  extra_files=extra)
+                                  extra_files=extra or None)
         if single and self.training_set is not None:
             content = self.training_set.to_bytes()
             atomic_write(path.with_suffix(".training_set.npz"),
                          lambda tmp: Path(tmp).write_bytes(content))
+        if single and self.prior is not None:
+            self.prior.save(path.with_suffix(".prior.safetensors"))
         return written
 
     # ------------------------------------------------------------------ generation
@@ -182,8 +196,14 @@ class MolVAE:
     def sample(self, n: int, *, temperature: float = 1.0, seed: int | None = None,
                conditions: Mapping[str, float | Sequence[float]] | None = None,
                greedy: bool = False, properties: Sequence[str] = (), batch_size: int = 1000,
-               return_frame: bool = True) -> pd.DataFrame | list[str | None]:
-        """``n`` molecules decoded from z ~ N(0, I).
+               return_frame: bool = True, prior: PriorChoice = "auto"
+               ) -> pd.DataFrame | list[str | None]:
+        """``n`` molecules decoded from codes drawn from the model's prior.
+
+        ``prior``: ``"auto"`` (the default) draws z from the learned prior shipped with the model
+        (:attr:`prior`, a latent diffusion model of where the training molecules' codes lie) when
+        it has one, else from N(0, I); ``"learned"`` insists on the learned one; ``"normal"``
+        draws from N(0, I), the VAE's own prior.
 
         Returns a DataFrame with ``smiles`` (canonical, ``None`` if invalid), ``valid``, ``raw``
         (the decoded string) and one column per name in ``properties``; or, with
@@ -194,7 +214,7 @@ class MolVAE:
         if n < 0:
             raise ValueError(f"n must not be negative, got {n}")
         generator = self._generator(seed)
-        z = torch.randn(n, self.latent_dim, generator=generator, device=self.device)
+        z = self.sample_latent(n, generator=generator, prior=prior)
         cond = self._condition_tensor(conditions, n, generator)
         raw = self._decode_raw(z, cond, greedy=greedy, temperature=temperature,
                                generator=generator, batch_size=batch_size)
@@ -205,6 +225,21 @@ class MolVAE:
         if properties:
             frame = _with_properties(frame, properties)
         return frame
+
+    def sample_latent(self, n: int, *, generator: torch.Generator | None = None,
+                      seed: int | None = None, prior: PriorChoice = "auto") -> Tensor:
+        """``n`` codes (n, latent_dim) on the model's device from the prior :meth:`sample` uses
+        (see its ``prior``); ``generator`` (else one seeded with ``seed``) supplies the noise."""
+        if prior not in ("auto", "learned", "normal"):
+            raise ConfigError(f"prior must be 'auto', 'learned' or 'normal', got {prior!r}")
+        if prior == "learned" and self.prior is None:
+            raise MolvaeError("this model has no learned prior; fit one with `molvae prior fit "
+                              "--model PATH` (or vae.prior = molvae.prior.fit_model_prior(vae)), "
+                              "or sample with prior='normal'")
+        generator = self._generator(seed) if generator is None else generator
+        if self.prior is not None and prior != "normal":
+            return self.prior.sample(n, generator=generator).to(self.device)
+        return torch.randn(n, self.latent_dim, generator=generator, device=self.device)
 
     def decode(self, z: np.ndarray | Tensor, *, greedy: bool = True, temperature: float = 1.0,
                seed: int | None = None,

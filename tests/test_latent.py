@@ -95,3 +95,30 @@ def test_attribute_vector_points_from_without_to_with(lookup_vae: LookupVAE) -> 
 def test_analogy_decodes_c_plus_b_minus_a(lookup_vae: LookupVAE) -> None:
     a, b = lookup_vae.smiles[1], lookup_vae.smiles[2]
     assert analogy(lookup_vae, a, b, a) == b  # a : b :: a : b
+
+
+def test_neighbors_come_from_the_learned_prior_when_the_model_has_one(
+        lookup_vae: LookupVAE) -> None:
+    import torch
+
+    class TowardNeighbour:
+        """A stand-in prior whose refinement moves every point onto library molecule 11."""
+
+        def __init__(self) -> None:
+            self.std, self.mean, self.calls = torch.ones(6), torch.zeros(6), []
+
+        def refine(self, z, *, noise, generator=None):
+            self.calls.append((tuple(z.shape), noise))
+            return torch.as_tensor(lookup_vae.points[11]).expand(z.shape[0], -1).clone()
+
+    seed = lookup_vae.smiles[10]
+    prior = lookup_vae.prior = TowardNeighbour()
+    try:
+        learned = neighbors(lookup_vae, seed, n=3, radius=0.5, max_draws=20, batch_size=10)
+        normal = neighbors(lookup_vae, seed, n=3, radius=0.5, max_draws=20, batch_size=10,
+                           prior="normal")
+    finally:
+        del lookup_vae.prior
+    assert learned["smiles"].tolist() == [lookup_vae.smiles[11]]
+    assert prior.calls == [((10, 6), 0.5), ((10, 6), 0.5)]  # radius in the codes' own scale
+    assert set(normal["smiles"]) != {lookup_vae.smiles[11]}

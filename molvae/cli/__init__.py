@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from molvae.cli import data, evaluate, model, optimize, plot  # noqa: F401  (register commands)
+from molvae.cli import data, evaluate, model, optimize, plot, prior  # noqa: F401  (register)
 from molvae.cli.app import app
 
 __all__ = ["app", "main"]

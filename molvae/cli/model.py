@@ -61,6 +61,8 @@ def train_command(
                       if isinstance(v, float) and not k.startswith("test_"))
     typer.echo(f"trained {result.epochs_completed} epochs ({result.steps} steps); best: {shown}")
     typer.echo(f"checkpoints: {result.best_path} (best), {result.last_path} (last)")
+    typer.echo(f"next: `molvae prior fit --model {result.best_path}` fits the learned prior that "
+               "sampling draws from (until then, z ~ N(0, I))")
 
 
 @app.command("sample")
@@ -75,13 +77,17 @@ def sample_command(
                                                   "model: target values, e.g. --condition logp=4.0."),
     properties: Optional[str] = typer.Option(None, "--properties", "-p",
                                              help="Comma-separated properties to add as columns."),
+    prior: Optional[str] = typer.Option(None, "--prior", help="Where z is drawn from: 'learned' "
+                                        "(the model's latent diffusion prior), 'normal' (N(0, I)) "
+                                        "or 'auto' (default: learned when the model has one)."),
     device: str = typer.Option("auto", "--device"),
 ) -> None:
     """Sample molecules from the prior; invalid decodes are kept with valid=False."""
     vae = _load_model(model, device)
     conditions = {k: float(v) for k, v in _parse_assignments(condition, "--condition").items()}
     frame = vae.sample(n, temperature=temperature, seed=seed, conditions=conditions or None,
-                       properties=_split_names(properties) or ())
+                       properties=_split_names(properties) or (),
+                       **({} if prior is None else {"prior": prior}))
     valid = int(frame["valid"].sum())
     summary = (f"{n} sampled: {valid} valid ({valid / n:.1%}), "
                f"{frame.loc[frame['valid'], 'smiles'].nunique()} unique valid")

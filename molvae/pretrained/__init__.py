@@ -7,8 +7,9 @@
 The export keeps the checkpoint's config, tokenizer, stats and metadata (metrics, run config,
 data fingerprint), stores the weights in float16 (half the size; they are cast back to float32
 on load), drops the optimizer state, adds the training-set summary
-(:mod:`molvae.training_set`, so novelty and predictor fitting need no dataset) and copies the
-run's ``metrics.csv`` (the training curves).
+(:mod:`molvae.training_set`, so novelty and predictor fitting need no dataset), carries the
+learned prior (:mod:`molvae.prior`, fitted with ``molvae prior fit``) with float16 weights too,
+and copies the run's ``metrics.csv`` (the training curves).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import torch
 
 from molvae.checkpoint import load_checkpoint, save_checkpoint
 from molvae.errors import CheckpointError
+from molvae.prior import PRIOR_FILE, DiffusionPrior
 from molvae.training_set import TRAINING_SET_FILE, TrainingSet
 
 __all__ = ["PRETRAINED_DIR", "export_pretrained"]
@@ -50,9 +52,13 @@ def export_pretrained(checkpoint: str | os.PathLike[str], *, name: str = "zinc",
             if k not in ("format", "format_version", "molvae_version", "torch_version", "created")}
     meta["exported_from"] = {"path": str(source), "created": ckpt.metadata.get("created"),
                              "weights_dtype": str(dtype).replace("torch.", "")}
+    extra = {TRAINING_SET_FILE: summary.to_bytes()}
+    prior = DiffusionPrior.find(source)
+    if prior is not None:
+        extra[PRIOR_FILE] = prior.to_bytes(dtype)
     save_checkpoint(target, state_dict=state, config=ckpt.config, tokenizer=ckpt.tokenizer,
                     property_stats=ckpt.property_stats, condition_stats=ckpt.condition_stats,
-                    metadata=meta, extra_files={TRAINING_SET_FILE: summary.to_bytes()})
+                    metadata=meta, extra_files=extra)
     log = source.parent / "metrics.csv"
     if log.is_file():
         shutil.copyfile(log, target / "metrics.csv")
