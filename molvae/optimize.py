@@ -42,8 +42,10 @@ from molvae.chemistry import compute_properties, has_radical, rdkit_quiet
 from molvae.errors import MolvaeError
 from molvae.files import atomic_write
 from molvae.graph_edits import make_children
+from molvae.medchem import DRUG_LIKE, MedChemGuard
 from molvae.objectives import Objective, ObjectiveLike, Oracle, make_objective
 from molvae.predictor import Adam, LatentPredictor, fit_latent_predictor, model_fingerprint
+from molvae.prior import DiffusionPrior
 
 if TYPE_CHECKING:
     from molvae.vae import MolVAE
@@ -76,16 +78,22 @@ class Constraints:
 
     ``max_heavy_atoms`` (None: no cap), ``min_similarity`` (Tanimoto of Morgan radius-2,
     2048-bit fingerprints to the molecule's own start; None: no bound), ``substructure``
-    (a SMARTS pattern every molecule must contain; None: none) and ``allow_radicals`` (False:
+    (a SMARTS pattern every molecule must contain; None: none), ``allow_radicals`` (False:
     molecules with unpaired electrons are rejected; RDKit accepts them, but a decoder that
     writes ``[NH+]`` with two bonds means ``[NH2+]``, not a radical; SELFIES models already get
-    the hydrogens at decoding, SMILES models can still write radicals). An invalid SMARTS raises a
-    one-line :class:`MolvaeError`.
+    the hydrogens at decoding, SMILES models can still write radicals) and ``guard`` (the
+    medicinal-chemistry checks of :class:`~molvae.medchem.MedChemGuard`: structural alerts, ring
+    size, SA, valences; :data:`~molvae.medchem.DRUG_LIKE` by default, None: off). An invalid
+    SMARTS raises a one-line :class:`MolvaeError`.
 
     >>> Constraints(substructure="c1ccccc1[N+](=O)[O-]").allows(Chem.MolFromSmiles("Cc1ccccc1"))
     False
     >>> Constraints().allows(Chem.MolFromSmiles("C1CC[NH+]CC1"))  # a radical cation
     False
+    >>> Constraints().allows(Chem.MolFromSmiles("O=C1C=CC(=O)C=C1"))  # quinone: a PAINS/Brenk alert
+    False
+    >>> Constraints(guard=None).allows(Chem.MolFromSmiles("O=C1C=CC(=O)C=C1"))
+    True
     >>> Constraints(substructure="C((")
     Traceback (most recent call last):
     molvae.errors.MolvaeError: invalid SMARTS substructure 'C((': RDKit cannot parse it; ...
@@ -95,6 +103,7 @@ class Constraints:
     min_similarity: float | None = None
     substructure: str | None = None
     allow_radicals: bool = False
+    guard: MedChemGuard | None = DRUG_LIKE
     pattern: Chem.Mol | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -113,12 +122,15 @@ class Constraints:
             object.__setattr__(self, "pattern", pattern)
 
     def allows(self, mol: Chem.Mol) -> bool:
-        """The checks that do not depend on the start: heavy atoms, radicals, substructure."""
+        """The checks that do not depend on the start: heavy atoms, radicals, substructure, the
+        medicinal-chemistry guard."""
         if self.max_heavy_atoms is not None and mol.GetNumHeavyAtoms() > self.max_heavy_atoms:
             return False
         if not self.allow_radicals and has_radical(mol):
             return False
-        return self.pattern is None or mol.HasSubstructMatch(self.pattern)
+        if self.pattern is not None and not mol.HasSubstructMatch(self.pattern):
+            return False
+        return self.guard is None or self.guard.passes(mol)
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -252,8 +264,14 @@ def _reference_set(reference: Any, vae: MolVAE) -> Container[str] | None:
 def ascend(predictor: LatentPredictor, z0: np.ndarray | torch.Tensor, *, objective: Objective,
            steps: int = 100, lr: float = 0.05, prior_weight: float = 0.1,
            decode_every: int = 10, exploration: float = 0.0, max_norm: float | None = None,
+           prior: DiffusionPrior | None = None,
            ) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
-    """Adam on ``z`` maximizing ``score(mean + exploration·std) − prior_weight·‖z‖²/2``.
+    """Adam on ``z`` maximizing ``score(mean + exploration·std) + prior_weight·log p(z)``.
+
+    ``prior`` None: p is N(0, I), so the pull is ``−prior_weight·z`` (the penalty
+    ``prior_weight·‖z‖²/2``). A learned :class:`~molvae.prior.DiffusionPrior`: its
+    :meth:`~molvae.prior.DiffusionPrior.score` (∇ log p, read from the denoiser) pulls z back
+    toward where the training molecules' codes lie instead.
 
     ``max_norm``: after each step, points farther than this from the origin are projected back
     onto the ball of that radius (a trust region around the prior's typical set).
@@ -283,8 +301,12 @@ def ascend(predictor: LatentPredictor, z0: np.ndarray | torch.Tensor, *, objecti
                 if step == steps:
                     break
                 gain = objective.score_torch(mean + exploration * std if exploration else mean)
-                loss = -(gain - 0.5 * prior_weight * (z * z).sum(1)).sum()
-                grads = torch.autograd.grad(loss, [z])
+                if prior is None:
+                    loss = -(gain - 0.5 * prior_weight * (z * z).sum(1)).sum()
+                    grads = torch.autograd.grad(loss, [z])
+                else:
+                    (grad,) = torch.autograd.grad(-gain.sum(), [z])
+                    grads = (grad - prior_weight * prior.score(z.detach()),)
             optimizer.step(grads)
             if max_norm is not None:
                 with torch.no_grad():
@@ -304,16 +326,17 @@ def ascend(predictor: LatentPredictor, z0: np.ndarray | torch.Tensor, *, objecti
 class _Molecule:
     canonical: str
     heavy_atoms: int
-    allowed: bool  # meets the start-independent constraints (heavy atoms, substructure)
+    allowed: bool  # meets the start-independent constraints (heavy atoms, substructure, guard)
 
 
 _PARALLEL_PARSE_MIN = 6000  # below this many new strings, worker processes cost more than they save
 
 
 def _parse_chunk(raws: Sequence[str], max_heavy_atoms: int | None, substructure: str | None,
-                 allow_radicals: bool) -> list[tuple[str, int, bool] | None]:
+                 allow_radicals: bool, guard: MedChemGuard | None
+                 ) -> list[tuple[str, int, bool] | None]:
     """(canonical SMILES, heavy atoms, meets the constraints) of each string; None if invalid."""
-    constraints = Constraints(max_heavy_atoms, None, substructure, allow_radicals)
+    constraints = Constraints(max_heavy_atoms, None, substructure, allow_radicals, guard)
     out: list[tuple[str, int, bool] | None] = []
     with rdkit_quiet():
         for raw in raws:
@@ -330,7 +353,7 @@ def _parse_many(raws: list[str], constraints: Constraints) -> list[tuple[str, in
     n_jobs = min(os.cpu_count() or 1, 8)
     if len(raws) < _PARALLEL_PARSE_MIN or n_jobs < 2:
         return _parse_chunk(raws, constraints.max_heavy_atoms, constraints.substructure,
-                            constraints.allow_radicals)
+                            constraints.allow_radicals, constraints.guard)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from itertools import repeat
@@ -340,7 +363,8 @@ def _parse_many(raws: list[str], constraints: Constraints) -> list[tuple[str, in
     start = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context(start)) as pool:
         parts = pool.map(_parse_chunk, chunks, repeat(constraints.max_heavy_atoms),
-                         repeat(constraints.substructure), repeat(constraints.allow_radicals))
+                         repeat(constraints.substructure), repeat(constraints.allow_radicals),
+                         repeat(constraints.guard))
         return [item for part in parts for item in part]
 
 
@@ -348,10 +372,16 @@ class _Session:
     """State shared by the rounds: the model, objective, oracle, constraints and caches."""
 
     def __init__(self, vae: MolVAE, objective: Objective, oracle: Oracle, constraints: Constraints,
-                 *, seed: int, decode_batch_size: int) -> None:
+                 *, seed: int, decode_batch_size: int, latent_prior: str = "auto") -> None:
         from molvae.chemistry import _morgan_generator
 
+        if latent_prior not in ("auto", "normal"):
+            raise MolvaeError(f"latent_prior must be 'auto' (the model's learned prior when it has "
+                              f"one) or 'normal' (N(0, I)), got {latent_prior!r}")
         self.vae, self.objective, self.oracle, self.constraints = vae, objective, oracle, constraints
+        #: the learned prior that pulls the ascent back toward the data (None: N(0, I))
+        self.prior: DiffusionPrior | None = getattr(vae, "prior", None) \
+            if latent_prior == "auto" else None
         self.rng = np.random.default_rng(seed)
         self.seed = seed
         self.decode_batch_size = decode_batch_size
@@ -441,7 +471,8 @@ class _Session:
         t0 = time.perf_counter()
         snap_steps, zs, preds, stds = ascend(predictor, z0, objective=self.objective, steps=steps,
                                              lr=lr, prior_weight=prior_weight,
-                                             decode_every=decode_every, exploration=exploration)
+                                             decode_every=decode_every, exploration=exploration,
+                                             prior=self.prior)
         self.timings["ascent"] += time.perf_counter() - t0
         n_snap, n_traj, dim = zs.shape
         t0 = time.perf_counter()
@@ -747,11 +778,11 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
              predictor: LatentPredictor | None = None, dataset: Any = None, n_train: int = 2000,
              n_models: int = 5, budget: int | None = None, min_similarity: float | None = None,
              max_heavy_atoms: int | None = 38, substructure: str | None = None,
-             allow_radicals: bool = False, minimize: bool = False, target: float | None = None,
-             decode_every: int = 10,
+             allow_radicals: bool = False, guard: MedChemGuard | None = DRUG_LIKE,
+             minimize: bool = False, target: float | None = None, decode_every: int = 10,
              exploration: float = 0.0, novelty_reference: Any = "auto",
              describe_top: int | None = 1000, decode_batch_size: int = 2000,
-             graph_edits: int = 0) -> OptimizeResult:
+             graph_edits: int = 0, latent_prior: str = "auto") -> OptimizeResult:
     """Gradient ascent in latent space from ``n_starts`` points; true-scored, ranked results.
 
     Args:
@@ -767,7 +798,11 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
         budget: the most true-objective evaluations (unique canonical molecules, each counted
             once, start molecules and predictor training set included); None: no limit. When
             the budget cannot cover every proposal, the most promising (by prediction) go first.
-        min_similarity, max_heavy_atoms, substructure, allow_radicals: see :class:`Constraints`.
+        min_similarity, max_heavy_atoms, substructure, allow_radicals, guard: see
+            :class:`Constraints`; ``guard`` (default :data:`~molvae.medchem.DRUG_LIKE`) reports
+            only molecules free of PAINS/Brenk/MCF alerts, with rings of at most 7 atoms, SA at
+            most 4.5 and usual valences; None turns it off (as benchmark protocols without such a
+            filter do).
         decode_every: decode every trajectory at steps 0, k, 2k, ..., ``steps``.
         temperature: None decodes each snapshot greedily (its most likely molecule); a number
             samples tokens at that temperature instead, so restarts from one point propose
@@ -789,6 +824,9 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
             ``novel`` column is left empty.
         describe_top: QED and SA (reporting columns, not oracle calls) are computed for the
             top this many molecules, NaN below (QED costs more than most objectives); None: all.
+        latent_prior: ``"auto"``: the model's learned prior (:mod:`molvae.prior`) when it has
+            one, else N(0, I), both for the starting draws and for the ascent's pull toward the
+            data (``prior_weight``); ``"normal"``: N(0, I) always.
 
     Returns an :class:`OptimizeResult`; ``result.frame`` is the ranked DataFrame.
     """
@@ -801,10 +839,10 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
                           f"0 or more; got {graph_edits}")
     _check_temperature(temperature)
     objective_ = make_objective(objective, minimize=minimize, target=target)
-    constraints = Constraints(max_heavy_atoms, min_similarity, substructure, allow_radicals)
+    constraints = Constraints(max_heavy_atoms, min_similarity, substructure, allow_radicals, guard)
     oracle = Oracle(objective_, budget=budget)
     session = _Session(vae, objective_, oracle, constraints, seed=seed,
-                       decode_batch_size=decode_batch_size)
+                       decode_batch_size=decode_batch_size, latent_prior=latent_prior)
     rng = np.random.default_rng(seed)
     edit_rng = random.Random(seed)
 
@@ -820,7 +858,10 @@ def optimize(vae: MolVAE, objective: ObjectiveLike, *, n_starts: int = 512, step
             raise MolvaeError("min_similarity needs start molecules (starts=...): the similarity "
                               "bound is to each trajectory's own start")
         generator = torch.Generator().manual_seed(seed)
-        z0 = torch.randn(n_starts, vae.latent_dim, generator=generator).numpy()
+        if session.prior is not None:  # draws where the data's codes lie
+            z0 = session.prior.sample(n_starts, generator=generator).cpu().numpy()
+        else:
+            z0 = torch.randn(n_starts, vae.latent_dim, generator=generator).numpy()
         start_list = None  # each trajectory's start: what its prior draw decodes to
         start_idx = np.arange(n_starts)
 
@@ -927,12 +968,13 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
                          temperature: float | None = None, n_models: int = 5,
                          dataset: Any = None, min_similarity: float | None = None,
                          max_heavy_atoms: int | None = 38, substructure: str | None = None,
-                         allow_radicals: bool = False, minimize: bool = False,
+                         allow_radicals: bool = False,
+                         guard: MedChemGuard | None = DRUG_LIKE, minimize: bool = False,
                          target: float | None = None,
                          novelty_reference: Any = "auto", describe_top: int | None = 1000,
                          decode_batch_size: int = 2000, graph_edits: float = 1.0,
-                         edit_pool: int = 10, edit_explore: float | None = None
-                         ) -> OptimizeResult:
+                         edit_pool: int = 10, edit_explore: float | None = None,
+                         latent_prior: str = "auto") -> OptimizeResult:
     """Rounds of propose → score → refit against an oracle, never exceeding ``budget`` calls.
 
     The initial population (``initial`` SMILES, or that many random molecules of ``dataset``) is
@@ -959,6 +1001,13 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
     0: all are ranked; None (the default): :func:`edit_explore_for` the budget, 0 up to 5,000
     calls and 0.5 from 20,000.
 
+    ``latent_prior``: as in :func:`optimize` (the ascent's pull toward the data).
+
+    ``min_similarity``, ``max_heavy_atoms``, ``substructure``, ``allow_radicals`` and ``guard``
+    (the medicinal-chemistry checks, on by default): see :class:`Constraints`. Molecules that fail
+    them are neither scored nor reported (the initial population is scored as given, and reported
+    where it meets them).
+
     An oracle that raises or returns NaN for a molecule is recorded (NaN score, ``error``),
     never fatal.
 
@@ -983,10 +1032,10 @@ def optimize_with_oracle(vae: MolVAE, oracle: ObjectiveLike, *, budget: int,
                           f"children, between 0 and 1; got {edit_explore}")
     _check_temperature(temperature)
     objective_ = make_objective(oracle, minimize=minimize, target=target)
-    constraints = Constraints(max_heavy_atoms, min_similarity, substructure, allow_radicals)
+    constraints = Constraints(max_heavy_atoms, min_similarity, substructure, allow_radicals, guard)
     counted = Oracle(objective_, budget=budget)
     session = _Session(vae, objective_, counted, constraints, seed=seed,
-                       decode_batch_size=decode_batch_size)
+                       decode_batch_size=decode_batch_size, latent_prior=latent_prior)
     rng = np.random.default_rng(seed)
     edit_rng = random.Random(seed)
 

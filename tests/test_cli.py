@@ -434,3 +434,23 @@ def test_optimize_near_a_start_keeps_the_bound_in_sampled_rounds(tmp_path, monke
 ])
 def test_bad_latent_arguments_are_one_line_errors(tiny_checkpoint, args, fragment):
     assert_one_line_error(run(*args, "--model", str(tiny_checkpoint)), fragment)
+
+
+def test_optimize_keeps_the_libraries_medchem_guard_unless_no_medchem_is_given(
+        tiny_checkpoint, monkeypatch):
+    import molvae.optimize
+    from molvae.errors import MolvaeError
+
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs)
+        raise MolvaeError("stop here")
+
+    monkeypatch.setattr(molvae.optimize, "optimize", spy)
+    base = ("optimize", "--property", "logp", "--model", str(tiny_checkpoint), "--device", "cpu")
+    run(*base)
+    run(*base, "--no-medchem")
+    run(*base, "--medchem")
+    assert "guard" not in seen[0] and "guard" not in seen[2]  # the library's default: on
+    assert seen[1]["guard"] is None

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from rdkit import Chem
 
 from molvae.chemistry import canonicalize, compute_properties, tanimoto
@@ -54,7 +55,8 @@ def _counting(objective: str = "logp"):
 def test_budget_is_never_exceeded(lookup_vae: LookupVAE, library: list[str]) -> None:
     for budget in (60, 150):
         oracle, asked = _counting()
-        result = optimize_with_oracle(lookup_vae, oracle, budget=budget, initial=library[:40],
+        result = optimize_with_oracle(lookup_vae, oracle, guard=None, budget=budget,
+                                      initial=library[:40],
                                       per_round=30, n_starts=16, steps=20, seed=0,
                                       novelty_reference=None)
         assert len(asked) <= budget and len(set(asked)) == len(asked)  # each molecule once
@@ -62,7 +64,8 @@ def test_budget_is_never_exceeded(lookup_vae: LookupVAE, library: list[str]) -> 
         assert result.history["oracle_calls"].max() <= budget
         assert len(asked) >= min(budget, 40)  # the initial population counts
     oracle, asked = _counting()
-    result = optimize(lookup_vae, oracle, starts=library[:10], restarts=3, budget=50, steps=20,
+    result = optimize(lookup_vae, oracle, guard=None, starts=library[:10], restarts=3, budget=50,
+                      steps=20,
                       dataset=library, n_train=100, novelty_reference=None)
     assert len(asked) <= 50 and result.oracle_calls == len(asked)
 
@@ -76,7 +79,7 @@ def test_oracle_nan_or_exception_is_recorded_not_fatal(lookup_vae: LookupVAE,
             raise RuntimeError("the docking program crashed")
         return [math.nan if "F" in s else v for s, v in zip(smiles, logp(smiles))]
 
-    result = optimize_with_oracle(lookup_vae, flaky, budget=120, initial=library[:60],
+    result = optimize_with_oracle(lookup_vae, flaky, guard=None, budget=120, initial=library[:60],
                                   per_round=30, n_starts=16, steps=20, seed=1,
                                   max_heavy_atoms=None, novelty_reference=None)
     frame = result.frame
@@ -92,7 +95,8 @@ def test_oracle_nan_or_exception_is_recorded_not_fatal(lookup_vae: LookupVAE,
 def test_min_similarity_holds_for_every_reported_molecule(lookup_vae: LookupVAE,
                                                           library: list[str]) -> None:
     starts = library[:12]
-    result = optimize(lookup_vae, "logp", starts=starts, restarts=4, start_noise=0.5, steps=40,
+    result = optimize(lookup_vae, "logp", guard=None, starts=starts, restarts=4, start_noise=0.5,
+                      steps=40,
                       lr=0.1, min_similarity=0.4, dataset=library, n_train=200, seed=0,
                       novelty_reference=None)
     frame = result.frame
@@ -104,8 +108,9 @@ def test_min_similarity_holds_for_every_reported_molecule(lookup_vae: LookupVAE,
     best = result.best_per_start()
     assert (best["similarity"] >= 0.4).all() and best["start_index"].is_unique
     with pytest.raises(MolvaeError, match="needs start molecules"):
-        optimize(lookup_vae, "logp", min_similarity=0.4, dataset=library)
-    looped = optimize_with_oracle(lookup_vae, "logp", budget=120, initial=starts, per_round=40,
+        optimize(lookup_vae, "logp", guard=None, min_similarity=0.4, dataset=library)
+    looped = optimize_with_oracle(lookup_vae, "logp", guard=None, budget=120, initial=starts,
+                                  per_round=40,
                                   n_starts=12, steps=30, lr=0.1, start_noise=0.5,
                                   min_similarity=0.4, seed=0, novelty_reference=None)
     proposed = looped.candidates[looped.candidates["round"] > 0]
@@ -119,16 +124,16 @@ def test_sampled_decoding_proposes_more_molecules_and_is_seeded(lookup_vae: Look
                                                                 library: list[str]) -> None:
     kwargs = dict(starts=library[:6], restarts=8, start_noise=0.0, steps=10, lr=0.02,
                   dataset=library, n_train=100, novelty_reference=None)
-    greedy = optimize(lookup_vae, "logp", seed=0, **kwargs)
-    sampled = optimize(lookup_vae, "logp", temperature=1.0, seed=0, **kwargs)
-    again = optimize(lookup_vae, "logp", temperature=1.0, seed=0, **kwargs)
+    greedy = optimize(lookup_vae, "logp", guard=None, seed=0, **kwargs)
+    sampled = optimize(lookup_vae, "logp", guard=None, temperature=1.0, seed=0, **kwargs)
+    again = optimize(lookup_vae, "logp", guard=None, temperature=1.0, seed=0, **kwargs)
     # without jitter the 8 restarts of a start climb the same path: greedy decoding gives them
     # the same molecules, sampling different ones
     assert sampled.candidates["smiles"].nunique() > 2 * greedy.candidates["smiles"].nunique()
     pd.testing.assert_frame_equal(sampled.frame, again.frame)
     assert set(sampled.frame["start"]) <= set(library[:6])  # starts stay the given molecules
     oracle, asked = _counting()
-    looped = optimize_with_oracle(lookup_vae, oracle, budget=80, initial=library[:30],
+    looped = optimize_with_oracle(lookup_vae, oracle, guard=None, budget=80, initial=library[:30],
                                   per_round=20, n_starts=8, steps=10, temperature=1.0, seed=0,
                                   novelty_reference=None)
     assert looped.oracle_calls == len(asked) <= 80 and len(set(asked)) == len(asked)
@@ -140,8 +145,8 @@ def test_later_rounds_keep_the_bound_and_never_lose_a_starts_best(lookup_vae: Lo
     kwargs = dict(starts=starts, restarts=8, start_noise=0.6, steps=20, lr=0.05,
                   min_similarity=0.2, temperature=1.0, dataset=library, n_train=150, seed=3,
                   novelty_reference=None)
-    one = optimize(lookup_vae, "logp", rounds=1, **kwargs)
-    three = optimize(lookup_vae, "logp", rounds=3, centers=3, **kwargs)
+    one = optimize(lookup_vae, "logp", guard=None, rounds=1, **kwargs)
+    three = optimize(lookup_vae, "logp", guard=None, rounds=3, centers=3, **kwargs)
     assert set(three.candidates["round"]) == {1, 2, 3}
     for row in three.candidates.itertuples():  # similarity always to the original start
         assert row.start == starts[row.start_index]
@@ -152,7 +157,7 @@ def test_later_rounds_keep_the_bound_and_never_lose_a_starts_best(lookup_vae: Lo
     assert (best_three.reindex(best_one.index) > best_one).any()  # and later rounds add to it
     for bad, message in ((dict(rounds=0), "rounds"), (dict(temperature=0.0), "temperature")):
         with pytest.raises(MolvaeError, match=message) as info:
-            optimize(lookup_vae, "logp", starts=starts, dataset=library, **bad)
+            optimize(lookup_vae, "logp", guard=None, starts=starts, dataset=library, **bad)
         assert "\n" not in str(info.value)
 
 
@@ -176,14 +181,15 @@ def test_radicals_are_rejected_unless_allowed(library: list[str]) -> None:
 
     kwargs = dict(n_starts=64, steps=20, dataset=library[100:300], n_train=100, seed=0,
                   novelty_reference=None)
-    strict = optimize(vae, "logp", **kwargs)
+    strict = optimize(vae, "logp", guard=None, **kwargs)
     assert len(strict.frame) and not any(map(has_radical, strict.frame["smiles"]))
-    loose = optimize(vae, "logp", allow_radicals=True, **kwargs)
+    loose = optimize(vae, "logp", guard=None, allow_radicals=True, **kwargs)
     assert any(map(has_radical, loose.frame["smiles"]))  # they were there to be rejected
 
 
 def test_max_heavy_atoms_is_enforced(lookup_vae: LookupVAE, library: list[str]) -> None:
-    result = optimize(lookup_vae, "heavy_atoms", n_starts=64, steps=30, lr=0.2, dataset=library,
+    result = optimize(lookup_vae, "heavy_atoms", guard=None, n_starts=64, steps=30, lr=0.2,
+                      dataset=library,
                       n_train=150, max_heavy_atoms=22, seed=0, novelty_reference=None)
     assert len(result.frame)
     atoms = [Chem.MolFromSmiles(s).GetNumHeavyAtoms() for s in result.frame["smiles"]]
@@ -194,18 +200,19 @@ def test_max_heavy_atoms_is_enforced(lookup_vae: LookupVAE, library: list[str]) 
 
 def test_substructure_is_kept(lookup_vae: LookupVAE, library: list[str]) -> None:
     pattern = Chem.MolFromSmarts("c1ccccc1")
-    result = optimize(lookup_vae, "qed", n_starts=64, steps=20, dataset=library, n_train=150,
+    result = optimize(lookup_vae, "qed", guard=None, n_starts=64, steps=20, dataset=library,
+                      n_train=150,
                       substructure="c1ccccc1", seed=0, novelty_reference=None)
     assert len(result.frame)
     assert all(Chem.MolFromSmiles(s).HasSubstructMatch(pattern) for s in result.frame["smiles"])
     with pytest.raises(MolvaeError, match=r"invalid SMARTS substructure 'c1cc\(\('") as info:
-        optimize(lookup_vae, "qed", substructure="c1cc((", dataset=library)
+        optimize(lookup_vae, "qed", guard=None, substructure="c1cc((", dataset=library)
     assert "\n" not in str(info.value)
 
 
 def test_results_are_ranked_by_true_score_and_deduplicated(lookup_vae: LookupVAE,
                                                           library: list[str]) -> None:
-    result = optimize(lookup_vae, "qed + 0.3*logp - 0.5*sa", n_starts=128, steps=30,
+    result = optimize(lookup_vae, "qed + 0.3*logp - 0.5*sa", guard=None, n_starts=128, steps=30,
                       dataset=library, n_train=150, seed=0, novelty_reference=library)
     frame = result.frame
     assert len(frame) > 10
@@ -223,10 +230,12 @@ def test_results_are_ranked_by_true_score_and_deduplicated(lookup_vae: LookupVAE
 
 def test_minimize_and_target_rank_by_the_transformed_score(lookup_vae: LookupVAE,
                                                           library: list[str]) -> None:
-    low = optimize(lookup_vae, "logp", minimize=True, n_starts=64, steps=20, dataset=library,
+    low = optimize(lookup_vae, "logp", guard=None, minimize=True, n_starts=64, steps=20,
+                   dataset=library,
                    n_train=150, novelty_reference=None).frame
     assert np.allclose(low["score"], -low["value"]) and low["value"].is_monotonic_increasing
-    near = optimize(lookup_vae, "logp", target=2.0, n_starts=64, steps=20, dataset=library,
+    near = optimize(lookup_vae, "logp", guard=None, target=2.0, n_starts=64, steps=20,
+                    dataset=library,
                     n_train=150, novelty_reference=None).frame
     assert np.allclose(near["score"], -np.abs(near["value"] - 2.0))
 
@@ -235,7 +244,7 @@ def test_oracle_loop_improves_on_its_initial_population(lookup_vae: LookupVAE,
                                                        library: list[str]) -> None:
     logp = make_objective("logp")(library)
     initial = [library[i] for i in np.argsort(logp)[:50]]  # the 50 lowest
-    result = optimize_with_oracle(lookup_vae, "logp", budget=200, initial=initial,
+    result = optimize_with_oracle(lookup_vae, "logp", guard=None, budget=200, initial=initial,
                                   per_round=50, n_starts=32, steps=30, seed=0,
                                   max_heavy_atoms=None, novelty_reference=None)
     initial_best = max(make_objective("logp")(initial))
@@ -248,7 +257,8 @@ def test_graph_edits_share_the_budget_and_keep_every_constraint(tiny_vae,
     # the tiny model encodes any molecule its vocabulary covers, so edits get predictions
     initial = zinc_frame["smiles"].tolist()[:60]
     oracle, asked = _counting("qed")
-    result = optimize_with_oracle(tiny_vae, oracle, budget=150, initial=initial, per_round=30,
+    result = optimize_with_oracle(tiny_vae, oracle, guard=None, budget=150, initial=initial,
+                                  per_round=30,
                                   n_starts=8, steps=5, seed=0, graph_edits=1.0, edit_pool=5,
                                   min_similarity=0.3, max_heavy_atoms=30,
                                   substructure="[#6]~[#7,#8]", novelty_reference=None)
@@ -266,16 +276,17 @@ def test_graph_edits_share_the_budget_and_keep_every_constraint(tiny_vae,
         assert math.isfinite(row.predicted)
     # making the children is timed with the rest of the loop's work
     assert result.timings["edits"] > 0
-    latent_only = optimize_with_oracle(tiny_vae, "qed", budget=100, initial=initial,
+    latent_only = optimize_with_oracle(tiny_vae, "qed", guard=None, budget=100, initial=initial,
                                        per_round=20, n_starts=8, steps=5, seed=0,
                                        graph_edits=0.0, novelty_reference=None)
     assert "graph" not in set(latent_only.frame["source"])
     for bad, name in ((1.5, "graph_edits"), (-0.1, "graph_edits")):
         with pytest.raises(MolvaeError, match=name) as info:
-            optimize_with_oracle(tiny_vae, "qed", budget=100, initial=initial, graph_edits=bad)
+            optimize_with_oracle(tiny_vae, "qed", guard=None, budget=100, initial=initial,
+                                 graph_edits=bad)
         assert "\n" not in str(info.value)
     with pytest.raises(MolvaeError, match="edit_pool"):
-        optimize_with_oracle(tiny_vae, "qed", budget=100, initial=initial, edit_pool=0)
+        optimize_with_oracle(tiny_vae, "qed", guard=None, budget=100, initial=initial, edit_pool=0)
 
 
 def test_edit_explore_scores_children_the_predictor_would_not_have_chosen(
@@ -283,7 +294,8 @@ def test_edit_explore_scores_children_the_predictor_would_not_have_chosen(
     initial = zinc_frame["smiles"].tolist()[:60]
 
     def round_one(explore: float | None) -> pd.DataFrame:
-        result = optimize_with_oracle(tiny_vae, "qed", budget=90, initial=initial, per_round=30,
+        result = optimize_with_oracle(tiny_vae, "qed", guard=None, budget=90, initial=initial,
+                                      per_round=30,
                                       n_starts=8, steps=5, seed=0, edit_pool=5,
                                       edit_explore=explore, novelty_reference=None)
         frame = result.frame
@@ -295,14 +307,16 @@ def test_edit_explore_scores_children_the_predictor_would_not_have_chosen(
     assert drawn["predicted"].mean() < ranked["predicted"].mean()
     assert round_one(0.0)["smiles"].tolist() == ranked["smiles"].tolist()
     with pytest.raises(MolvaeError, match="edit_explore") as info:
-        optimize_with_oracle(tiny_vae, "qed", budget=100, initial=initial, edit_explore=1.5)
+        optimize_with_oracle(tiny_vae, "qed", guard=None, budget=100, initial=initial,
+                             edit_explore=1.5)
     assert "\n" not in str(info.value)
 
 
 def test_each_molecule_of_the_loop_reports_the_round_that_scored_it(
         tiny_vae, zinc_frame: pd.DataFrame) -> None:
     initial = zinc_frame["smiles"].tolist()[:60]
-    result = optimize_with_oracle(tiny_vae, "qed", budget=150, initial=initial, per_round=30,
+    result = optimize_with_oracle(tiny_vae, "qed", guard=None, budget=150, initial=initial,
+                                  per_round=30,
                                   n_starts=8, steps=5, seed=0, edit_pool=5, edit_explore=0.5,
                                   novelty_reference=None)
     frame = result.frame
@@ -334,8 +348,8 @@ def test_optimize_graph_edits_add_to_each_starts_results_within_its_bound(
     kwargs = dict(starts=starts, restarts=6, start_noise=0.5, steps=20, lr=0.1, temperature=1.0,
                   min_similarity=0.4, max_heavy_atoms=30, dataset=library, n_train=150, seed=0,
                   novelty_reference=None)
-    plain = optimize(lookup_vae, "logp", **kwargs)
-    edited = optimize(lookup_vae, "logp", graph_edits=30, **kwargs)
+    plain = optimize(lookup_vae, "logp", guard=None, **kwargs)
+    edited = optimize(lookup_vae, "logp", guard=None, graph_edits=30, **kwargs)
     edits = edited.candidates[edited.candidates["source"] == "graph"]
     assert len(edits) and set(plain.candidates["source"]) == {"latent"}
     for row in edits.itertuples():  # the bound is to the child's own start
@@ -349,13 +363,14 @@ def test_optimize_graph_edits_add_to_each_starts_results_within_its_bound(
     assert (best_edited.reindex(best_plain.index) > best_plain).any()
     assert len(best_edited) > len(best_plain)  # and reach starts the latent search did not
     # a second round breeds from the first round's finds as well as from the start
-    two = optimize(lookup_vae, "logp", graph_edits=30, rounds=2, **kwargs)
+    two = optimize(lookup_vae, "logp", guard=None, graph_edits=30, rounds=2, **kwargs)
     assert {1, 2} <= set(two.candidates.loc[two.candidates["source"] == "graph", "round"])
     oracle, asked = _counting()
-    budgeted = optimize(lookup_vae, oracle, graph_edits=30, rounds=2, budget=250, **kwargs)
+    budgeted = optimize(lookup_vae, oracle, guard=None, graph_edits=30, rounds=2, budget=250,
+                        **kwargs)
     assert budgeted.oracle_calls == len(asked) == 250 and len(set(asked)) == len(asked)
     with pytest.raises(MolvaeError, match="graph_edits") as info:
-        optimize(lookup_vae, "logp", graph_edits=-1, **kwargs)
+        optimize(lookup_vae, "logp", guard=None, graph_edits=-1, **kwargs)
     assert "\n" not in str(info.value)
 
 
@@ -378,13 +393,15 @@ def test_save_grid_writes_png_and_svg(tmp_path: Path) -> None:
 def test_optimize_runs_end_to_end_on_the_tiny_model(tiny_vae, zinc_frame: pd.DataFrame,
                                                     tmp_path: Path) -> None:
     smiles = zinc_frame["smiles"].tolist()
-    result = optimize(tiny_vae, "qed", n_starts=32, steps=10, decode_every=5, dataset=smiles,
+    result = optimize(tiny_vae, "qed", guard=None, n_starts=32, steps=10, decode_every=5,
+                      dataset=smiles,
                       n_train=60, budget=200, seed=0)
     assert result.oracle_calls <= 200
     assert result.timings["decoded"] == 32 * 3  # steps 0, 5, 10 of each trajectory
     assert list(result.frame.columns[:3]) == ["smiles", "score", "predicted"]
     assert result.to_csv(tmp_path / "out.csv").exists()
-    looped = optimize_with_oracle(tiny_vae, "qed", budget=80, initial=smiles[:40], per_round=20,
+    looped = optimize_with_oracle(tiny_vae, "qed", guard=None, budget=80, initial=smiles[:40],
+                                  per_round=20,
                                   n_starts=8, steps=5, seed=0)
     assert looped.oracle_calls <= 80 and (looped.frame["round"] == 0).sum() >= 1
 
@@ -395,3 +412,46 @@ def test_docstring_examples_run() -> None:
     import molvae.optimize
 
     assert doctest.testmod(molvae.optimize, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def test_the_medchem_guard_is_on_by_default_and_every_reported_molecule_passes_it(
+        lookup_vae: LookupVAE, library: list[str]) -> None:
+    from rdkit import Chem
+
+    from molvae.medchem import DRUG_LIKE
+
+    settings = dict(starts=library[:20], restarts=3, steps=20, lr=0.2, dataset=library,
+                    n_train=200, seed=0, novelty_reference=None)
+    guarded = optimize(lookup_vae, "logp", **settings).frame
+    unguarded = optimize(lookup_vae, "logp", guard=None, **settings).frame
+    passes = lambda frame: [DRUG_LIKE.passes(Chem.MolFromSmiles(s))  # noqa: E731
+                            for s in frame["smiles"]]
+    assert len(guarded) and all(passes(guarded))
+    assert not all(passes(unguarded))  # the library has alerts: the guard removed them
+    assert set(guarded["smiles"]) <= set(unguarded["smiles"])
+    looped = optimize_with_oracle(lookup_vae, "logp", budget=150, initial=library[:60],
+                                  per_round=30, n_starts=16, steps=20, seed=0,
+                                  novelty_reference=None).frame
+    assert len(looped) and all(passes(looped))
+
+
+def test_ascent_uses_the_models_learned_prior_as_its_pull_toward_the_data(
+        lookup_vae: LookupVAE) -> None:
+    from molvae.optimize import ascend
+    from molvae.predictor import fit_latent_predictor
+    from molvae.prior import PriorConfig, fit_prior
+
+    z = torch.as_tensor(lookup_vae.points)
+    predictor = fit_latent_predictor(z.numpy(), z[:, 0].numpy(), n_models=2, seed=0)
+    center = torch.full((1, lookup_vae.latent_dim), 2.0)
+    prior = fit_prior(torch.randn(2000, lookup_vae.latent_dim,
+                                  generator=torch.Generator().manual_seed(0)) * 0.5 + center,
+                      PriorConfig(hidden=32, blocks=1, epochs=20, batch_size=200, lr=3e-3))
+    start = np.zeros((8, lookup_vae.latent_dim), dtype=np.float32)
+    common = dict(objective=make_objective("logp"), steps=40, lr=0.05, prior_weight=5.0,
+                  decode_every=40)
+    _, normal, _, _ = ascend(predictor, start, **common)
+    _, learned, _, _ = ascend(predictor, start, prior=prior, **common)
+    # dimensions the predictor ignores drift only under the pull: toward 0 (N(0, I)) or 2
+    assert float(np.abs(normal[-1][:, 2:]).mean()) < 0.3
+    assert float(learned[-1][:, 2:].mean()) > 0.8

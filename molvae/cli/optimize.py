@@ -66,6 +66,11 @@ def optimize_command(
     substructure: Optional[str] = typer.Option(None, "--substructure", help="SMARTS every result keeps."),
     allow_radicals: bool = typer.Option(False, "--allow-radicals", help="Keep molecules with "
                                         "unpaired electrons (rejected by default)."),
+    medchem: Optional[bool] = typer.Option(None, "--medchem/--no-medchem", help="The "
+                                           "medicinal-chemistry guard: report only molecules "
+                                           "without PAINS, Brenk or MCF alerts, with rings of at "
+                                           "most 7 atoms, SA at most 4.5, usual valences and "
+                                           "at most one non-aromatic C=C (default: on)."),
     budget: Optional[int] = typer.Option(None, "--budget", min=1, help="At most this many true-score "
                                          "evaluations (oracle calls), the predictor's training included."),
     loop: bool = typer.Option(False, "--loop", help="Oracle in the loop: rounds of propose, "
@@ -120,6 +125,7 @@ def optimize_command(
         raise MolvaeError("--edit-explore sets how --loop explores: add --loop --budget N, or "
                           "drop --edit-explore")
     start_molecules = list(start) if start else (str(starts) if starts is not None else None)
+    guard = {} if medchem is None or medchem else {"guard": None}
     vae = _load_model(model, device)
     if loop:
         result = _oracle_loop(vae, score, budget=budget, lr=lr, temperature=temperature,
@@ -128,7 +134,7 @@ def optimize_command(
                               graph_edits=graph_edits, min_similarity=min_similarity,
                               max_heavy_atoms=max_heavy_atoms, substructure=substructure,
                               allow_radicals=allow_radicals, minimize=minimize, target=target,
-                              seed=seed, novelty=novelty)
+                              seed=seed, novelty=novelty, **guard)
         _report(result, output=output, grid=grid, top=top, history=history)
         return
     result = optimize(vae, score, **_given(n_starts=n_starts, steps=steps),
@@ -138,7 +144,7 @@ def optimize_command(
                       rounds=rounds if rounds is not None else (3 if local else 1),
                       starts=start_molecules,
                       min_similarity=min_similarity, max_heavy_atoms=max_heavy_atoms,
-                      substructure=substructure, allow_radicals=allow_radicals,
+                      substructure=substructure, allow_radicals=allow_radicals, **guard,
                       minimize=minimize, target=target, budget=budget, seed=seed,
                       graph_edits=graph_edits if graph_edits is not None else
                       (50 if start_molecules is not None else 0),
