@@ -1,17 +1,26 @@
-"""Quality of a trained model against issue 3's targets: held-out reconstruction, prior validity,
-unique@10k and novelty.
+"""Sample quality the way users judge it: MOSES metrics of a model's ``vae.sample()`` against
+ZINC250k, beside the same metrics for random ZINC250k molecules (the floor a perfect model
+reaches), plus held-out reconstruction.
 
     python benchmarks/quality.py --model zinc --out bench-out/quality.json
-    python benchmarks/quality.py --model runs/zinc/best --n-reconstruct 5000 --n-samples 10000
+    python benchmarks/quality.py --model zinc --prior normal --label "N(0, I)" --out bench-out/quality.json
+    python benchmarks/quality.py --floor --out bench-out/quality.json        # the ZINC row
 
-- Reconstruction: ``--n-reconstruct`` molecules of the run's own TEST split (re-derived from the
-  data source, fractions and seed recorded in the checkpoint), encoded to μ and decoded greedily;
-  exact = the same canonical molecule.
-- Prior: ``--n-samples`` molecules from z ~ N(0, I) (temperature 1, seeded): validity; unique@10k
-  = distinct canonical SMILES among the valid ones (MOSES counts the first 10,000 valid); novelty =
-  fraction of the distinct valid molecules that are not in the training data (all splits, as the
-  checkpoint's training-set summary holds them); radicals = fraction of the valid samples with an
-  unpaired electron (RDKit parses them, so MOSES validity counts them).
+Each run adds one row (keyed by ``--label``, default the model and prior) to the JSON file
+``--out``, so rows for several recipes accumulate in one table and a rerun of a label replaces
+only its row; ``--table`` prints the file as the Markdown table BENCHMARKS.md shows.
+
+- Samples: ``--n-samples`` molecules from ``vae.sample(n, seed=--seed, prior=--prior)`` (the
+  default path: the model's learned prior when it has one, temperature 1), then
+  ``molvae.metrics.evaluate(samples, reference="zinc")``: validity, unique@10k, FCD, SNN, Frag,
+  Scaf against all of ZINC250k, Filters, IntDiv, novelty (against ZINC250k) and the Wasserstein-1
+  distances of logP, SA, QED and weight. The first run computes ZINC250k's reference statistics
+  (cached afterwards).
+- Floor (``--floor``): the same metrics for ``--n-samples`` molecules drawn at random from
+  ZINC250k itself (novelty 0 by construction).
+- Reconstruction: ``--n-reconstruct`` molecules of the model's own TEST split (re-derived from
+  the data source, fractions and seed recorded in its checkpoint), encoded to μ and decoded
+  greedily; exact = the same canonical molecule.
 """
 
 from __future__ import annotations
@@ -30,75 +39,106 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from molvae.chemistry import has_radical, to_mol  # noqa: E402
-from molvae.data import load_dataset, split_dataset  # noqa: E402
+from molvae.data import checkpoint_splits, read_smiles, zinc250k_path  # noqa: E402
+from molvae.files import atomic_write_text  # noqa: E402
+from molvae.metrics import evaluate  # noqa: E402
 from molvae.vae import MolVAE  # noqa: E402
 
+COLUMNS = [("FCD/ZINC", "FCD ↓"), ("SNN/ZINC", "SNN"), ("Frag/ZINC", "Frag"),
+           ("Scaf/ZINC", "Scaf"), ("Filters", "Filters"), ("IntDiv", "IntDiv"),
+           ("SA", "SA W1 ↓"), ("QED", "QED W1 ↓"), ("logP", "logP W1 ↓"),
+           ("Novelty", "novelty"), ("unique@10000", "unique@10k"), ("valid", "valid"),
+           ("reconstruction", "recon (test)")]
 
-def test_split(vae: MolVAE) -> list[str]:
-    run = vae.metadata.get("run_config") or {}
-    data, train = run.get("data") or {}, run.get("train") or {}
-    if not data.get("source"):
-        raise SystemExit("the checkpoint does not record its data source; cannot find its test split")
-    dataset = load_dataset(data["source"], properties=(), smiles_column=data.get("smiles_column"),
-                           limit=data.get("limit"), download=False)
-    splits = split_dataset(dataset.frame, valid_fraction=train.get("valid_fraction", 0.05),
-                           test_fraction=train.get("test_fraction", 0.05), seed=train.get("seed", 0))
-    return splits.test["smiles"].tolist()
+
+def _machine() -> dict:
+    return {"processor": platform.processor() or platform.machine(), "cpu_count": os.cpu_count(),
+            "threads": torch.get_num_threads(), "python": platform.python_version(),
+            "torch": torch.__version__}
+
+
+def reconstruction(vae: MolVAE, n: int, seed: int) -> dict:
+    test = checkpoint_splits(vae.metadata).test["smiles"].tolist()
+    rng = np.random.default_rng(seed)
+    chosen = [test[i] for i in np.sort(rng.permutation(len(test))[:n])]
+    start = time.perf_counter()
+    frame = vae.reconstruct(chosen)
+    return {"n": len(chosen), "test_split_size": len(test), "exact": float(frame["exact"].mean()),
+            "seconds": time.perf_counter() - start}
+
+
+def table(rows: dict) -> str:
+    """The rows of a results file as a Markdown table (floor first)."""
+    header = "| recipe | " + " | ".join(name for _, name in COLUMNS) + " |"
+    lines = [header, "|" + " --- |" * (len(COLUMNS) + 1)]
+    ordered = sorted(rows.items(), key=lambda kv: (not kv[1].get("floor"), kv[1].get("date", "")))
+    for label, row in ordered:
+        cells = []
+        for key, _ in COLUMNS:
+            value = row["metrics"].get(key)
+            cells.append("–" if value is None else f"{value:.3f}")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="zinc")
+    parser.add_argument("--prior", default="auto", choices=["auto", "learned", "normal"])
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--floor", action="store_true",
+                        help="measure random ZINC250k molecules instead of a model")
+    parser.add_argument("--label", default=None)
     parser.add_argument("--n-reconstruct", type=int, default=5000)
     parser.add_argument("--n-samples", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "quality.json")
+    parser.add_argument("--table", action="store_true", help="print --out as a Markdown table")
     args = parser.parse_args()
+    rows = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    if args.table:
+        print(table(rows))
+        return
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    vae = MolVAE.load(args.model, device=args.device)
-    report: dict = {"model": args.model, "describe": repr(vae),
-                    "trained": {k: vae.metadata.get(k) for k in ("epoch", "step", "metrics")},
-                    "seed": args.seed, "device": str(vae.device), "threads": torch.get_num_threads(),
-                    "machine": platform.processor() or platform.machine(),
-                    "cpu_count": os.cpu_count(), "date": time.strftime("%Y-%m-%d"),
-                    "load_average_before": list(os.getloadavg())}
-
-    test = test_split(vae)
-    rng = np.random.default_rng(args.seed)
-    chosen = [test[i] for i in np.sort(rng.permutation(len(test))[: args.n_reconstruct])]
+    row: dict = {"date": time.strftime("%Y-%m-%d"), "machine": _machine(), "seed": args.seed,
+                 "n_samples": args.n_samples, "floor": args.floor,
+                 "command": "python " + " ".join(sys.argv)}
     start = time.perf_counter()
-    recon = vae.reconstruct(chosen)
-    report["reconstruction"] = {"n": len(chosen), "test_split_size": len(test),
-                                "exact": float(recon["exact"].mean()),
-                                "valid_output": float(recon["output"].notna().mean()),
-                                "seconds": time.perf_counter() - start}
-    print(json.dumps({"reconstruction": report["reconstruction"]}), flush=True)
-
-    start = time.perf_counter()
-    samples = vae.sample(args.n_samples, seed=args.seed, return_frame=False)
-    seconds = time.perf_counter() - start
-    valid = [s for s in samples if s]
-    unique = set(valid)
-    known = vae.training_set
-    novel = None if known is None else float(np.mean([s not in known for s in unique]))
-    report["prior"] = {"n": args.n_samples, "validity": len(valid) / len(samples),
-                       "unique_of_valid": len(unique) / max(1, len(valid)),
-                       "novelty_of_unique": novel,
-                       "radicals_of_valid": float(np.mean([has_radical(to_mol(s)) for s in valid])),
-                       "seconds": seconds,
-                       "mol_per_s": args.n_samples / seconds, "examples": valid[:10]}
-    print(json.dumps({"prior": report["prior"]}), flush=True)
-    report["load_average_after"] = list(os.getloadavg())
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=1, default=float))
-        print(f"wrote {args.out}")
+    if args.floor:
+        label = args.label or "ZINC250k itself (the floor)"
+        zinc = read_smiles(zinc250k_path())
+        rng = np.random.default_rng(args.seed)
+        smiles = [zinc[i] for i in rng.choice(len(zinc), args.n_samples, replace=False)]
+        recon = None
+    else:
+        vae = MolVAE.load(args.model, device=args.device)
+        label = args.label or f"{args.model}, prior {args.prior}"
+        row.update(model=args.model, describe=repr(vae), prior=args.prior,
+                   has_learned_prior=vae.prior is not None, temperature=args.temperature)
+        recon = reconstruction(vae, args.n_reconstruct, args.seed) if args.n_reconstruct else None
+        t0 = time.perf_counter()
+        frame = vae.sample(args.n_samples, seed=args.seed, prior=args.prior,
+                           temperature=args.temperature)
+        row["sample_seconds"] = time.perf_counter() - t0
+        row["sample_mol_per_s"] = args.n_samples / row["sample_seconds"]
+        smiles = [s or "" for s in frame["smiles"]]
+        row["examples"] = [s for s in smiles if s][:12]
+    metrics = evaluate(smiles, reference="zinc")
+    if recon is not None:
+        metrics["reconstruction"] = recon["exact"]
+        row["reconstruction"] = recon
+    row["metrics"] = metrics
+    row["seconds"] = time.perf_counter() - start
+    rows[label] = row
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(args.out, json.dumps(rows, indent=1, default=float))
+    print(json.dumps({label: metrics}, indent=1, default=float))
+    print(table(rows))
 
 
 if __name__ == "__main__":
