@@ -165,8 +165,15 @@ class TrainConfig:
     # the validation metric that picks `best` (BEST_METRICS); "auto": recon_accuracy when it is
     # measured (eval_reconstruct > 0, RDKit installed), else val_loss
     best_metric: str = "auto"
+    # fine-tuning: start from this checkpoint's weights, tokenizer and property statistics (a run
+    # folder's checkpoint or a pretrained name such as "zinc") with a fresh optimizer and
+    # schedules; the model section must match the checkpoint's
+    init_from: str | None = None
 
     def __post_init__(self) -> None:
+        if self.init_from is not None and not str(self.init_from).strip():
+            raise ConfigError("train.init_from is empty; give a checkpoint folder or a pretrained "
+                              "name such as zinc, or leave it out")
         for name in ("epochs", "batch_size", "log_every", "bucket_chunk"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"train.{name} must be at least 1, got {getattr(self, name)}")

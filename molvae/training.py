@@ -153,8 +153,11 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
     last_dir, best_dir = out_dir / "last", out_dir / "best"
     best_metric = resolve_best_metric(cfg)
 
-    # 1. resume state (the tokenizer and normalization stats come from the checkpoint)
+    # 1. resume state (the tokenizer and normalization stats come from the checkpoint); a
+    # fine-tuning run starts from train.init_from's weights with no trainer state
     resumed = _read_resume_point(resume, last_dir, model_cfg)
+    if resumed is None and cfg.init_from is not None:
+        resumed = _read_init_point(cfg.init_from, model_cfg)
 
     # 2. data, split, tokenizer (fitted on the training split), normalization stats
     data = prepare_data(run_config, dataset, resumed, out_dir, main=dist.main)
@@ -177,7 +180,7 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
     optimizer = stepper.optimizer
     position = {"epoch": 0, "batch": 0, "step": 0, "validated": True,
                 "best_epoch": -1, "best_metrics": {}}
-    if resumed is not None:
+    if resumed is not None and resumed["state"] is not None:
         _restore_trainer(resumed["state"], optimizer, noise, position, dist, device)
 
     steps_per_epoch = max(1, len(shard(epoch_batches(train_set, cfg, 0), dist)))
@@ -194,7 +197,8 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
                     "bf16" if mm_dtype == torch.bfloat16 else "fp32", steps_per_epoch,
                     ", CUDA graphs" if stepper.graphs else "", best_metric)
     log = MetricsLog(out_dir, model_cfg.property_head, enabled=dist.main,
-                      resume_step=position["step"] if resumed is not None else None)
+                      resume_step=position["step"] if resumed is not None and resumed["state"] is not None
+                      else None)
     bar = Progress(progress and dist.main)
     meta_base = {"data": data.info, "run_config": config_to_dict(run_config),
                  "n_train": len(train_set), "n_valid": len(valid_set), "n_test": len(data.splits["test"])}
@@ -421,14 +425,33 @@ def _read_resume_point(resume: bool | str | os.PathLike[str], last_dir: Path,
     if not path.exists():
         raise CheckpointError(f"cannot resume: no checkpoint at {str(path)!r}; start without "
                               "--resume, or point --out at the run to continue")
+    ckpt = _matching_checkpoint(path, model_cfg, f"cannot resume from {str(path)!r}",
+                                "resume with the run's own config")
+    return {"checkpoint": ckpt, "state": load_trainer_state(path)}
+
+
+def _read_init_point(source: str, model_cfg: ModelConfig) -> dict[str, Any]:
+    from molvae.vae import checkpoint_source
+
+    path = checkpoint_source(source)
+    if not path.exists():
+        raise CheckpointError(f"train.init_from: no checkpoint at {str(path)!r}; give a run's "
+                              "checkpoint folder (runs/x/best) or a pretrained name such as zinc")
+    ckpt = _matching_checkpoint(path, model_cfg, f"cannot fine-tune {str(path)!r}",
+                                "use the checkpoint's model section")
+    logger.info("fine-tuning from %s (weights, tokenizer and property statistics)", path)
+    return {"checkpoint": ckpt, "state": None}
+
+
+def _matching_checkpoint(path: Path, model_cfg: ModelConfig, what: str, fix: str) -> Any:
+    """The checkpoint at ``path``; a one-line error naming each model field that differs."""
     ckpt = load_checkpoint(path)
     if ckpt.config != model_cfg:
         diffs = [f"{f.name}: checkpoint {getattr(ckpt.config, f.name)!r} vs config "
                  f"{getattr(model_cfg, f.name)!r}" for f in dataclasses.fields(ModelConfig)
                  if getattr(ckpt.config, f.name) != getattr(model_cfg, f.name)]
-        raise ConfigError(f"cannot resume from {str(path)!r}: the model config differs "
-                          f"({'; '.join(diffs)}); resume with the run's own config")
-    return {"checkpoint": ckpt, "state": load_trainer_state(path)}
+        raise ConfigError(f"{what}: the model config differs ({'; '.join(diffs)}); {fix}")
+    return ckpt
 
 
 def _trainer_state(optimizer: torch.optim.Optimizer, noise: torch.Generator,

@@ -152,7 +152,7 @@ def prepare_data(run_config: RunConfig, dataset: Any, resumed: dict[str, Any] | 
     if resumed is not None:
         ckpt = resumed["checkpoint"]
         before = ckpt.metadata.get("data", {}).get("fingerprint")
-        if before and before != info["fingerprint"]:
+        if before and before != info["fingerprint"] and resumed["state"] is not None:
             logger.warning("resuming on different data than the run started with (fingerprint "
                            "%s… vs %s…): the continuation will not match an uninterrupted run",
                            before[:12], info["fingerprint"][:12])

@@ -158,6 +158,39 @@ def test_resume_with_a_different_model_config_is_refused(tiny_run, zinc_frame, t
         train(config, dataset=zinc_frame, progress=False, resume=True)
 
 
+def test_init_from_starts_from_the_checkpoints_weights_with_a_fresh_schedule(
+        tiny_run, zinc_frame, tmp_path) -> None:
+    start = load_checkpoint(tiny_run.out_dir / "last")
+    config = _config(load_tiny(tiny_run), tmp_path, "tuned",
+                     epochs=1, max_steps=1, lr=1e-9, lr_warmup_steps=0, eval_samples=0,
+                     eval_reconstruct=0, init_from=str(tiny_run.out_dir / "last"))
+    result = train(config, dataset=zinc_frame, progress=False)
+    tuned = load_checkpoint(result.last_path)
+    # one step at a negligible learning rate: the weights are the checkpoint's, not a fresh init
+    for name, tensor in start.state_dict.items():
+        assert torch.allclose(tuned.state_dict[name], tensor, atol=1e-5), name
+    assert tuned.tokenizer == start.tokenizer
+    assert tuned.property_stats == start.property_stats
+    assert load_trainer_state(result.last_path)["step"] == 1  # the schedule starts again
+    rows = pd.read_csv(result.out_dir / "metrics.csv")
+    assert rows["step"].min() == 1
+
+
+def test_init_from_with_a_different_model_config_is_refused(tiny_run, zinc_frame,
+                                                           tmp_path) -> None:
+    config = with_overrides(load_tiny(tiny_run), out=str(tmp_path / "t"), latent_dim=4,
+                            init_from=str(tiny_run.out_dir / "last"))
+    with pytest.raises(ConfigError, match="cannot fine-tune.*latent_dim"):
+        train(config, dataset=zinc_frame, progress=False)
+
+
+def test_init_from_a_missing_checkpoint_names_the_setting(tiny_config, zinc_frame,
+                                                          tmp_path) -> None:
+    config = _config(tiny_config, tmp_path, "t", init_from=str(tmp_path / "nowhere"))
+    with pytest.raises(MolvaeError, match="train.init_from: no checkpoint"):
+        train(config, dataset=zinc_frame, progress=False)
+
+
 def load_tiny(tiny_run):
     from molvae.config import config_from_dict
 
