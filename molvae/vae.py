@@ -55,6 +55,26 @@ logger = logging.getLogger(__name__)
 PRETRAINED: dict[str, str] = {"zinc": "ZINC250k, SELFIES, configs/zinc.yaml; see BENCHMARKS.md"}
 _PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"  # molvae.pretrained
 
+
+def checkpoint_source(source: str | os.PathLike[str]) -> Path:
+    """The checkpoint a user names: a path, a training run's folder (its ``best`` checkpoint,
+    else its ``last``), or a shipped name (``"zinc"``) when no such path exists."""
+    path = Path(source).expanduser()
+    if path.is_dir() and not is_checkpoint(path):
+        for name in ("best", "last"):
+            if is_checkpoint(path / name):
+                logger.info("%s is a training run: loading its %s checkpoint (%s)", path, name,
+                            path / name)
+                return path / name
+    if not path.exists() and str(source) in PRETRAINED:
+        path = _PRETRAINED_DIR / str(source)
+        if not is_checkpoint(path):
+            raise CheckpointError(
+                f"the pretrained {str(source)!r} model ({PRETRAINED[str(source)]}) is not "
+                "included in this installation yet; train one with `molvae train zinc` and load "
+                "its folder, e.g. MolVAE.load('runs/zinc/best')")
+    return path
+
 Stats = Mapping[str, tuple[float, float]]
 PriorChoice = Literal["auto", "learned", "normal"]
 
@@ -143,14 +163,7 @@ class MolVAE:
              precision: Precision | str = Precision.AUTO) -> MolVAE:
         """A model from a checkpoint folder or ``.safetensors`` file, or a shipped name
         (``"zinc"``). Nothing in the file is executed."""
-        path = Path(source).expanduser()
-        if not path.exists() and str(source) in PRETRAINED:
-            path = _PRETRAINED_DIR / str(source)
-            if not is_checkpoint(path):
-                raise CheckpointError(
-                    f"the pretrained {str(source)!r} model ({PRETRAINED[str(source)]}) is not "
-                    "included in this installation yet; train one with `molvae train zinc` and load "
-                    "its folder, e.g. MolVAE.load('runs/zinc/best')")
+        path = checkpoint_source(source)
         ckpt = load_checkpoint(path)
         model = VAE(ckpt.config, vocab_size=len(ckpt.tokenizer.get("vocabulary", {}).get("tokens", [])))
         try:

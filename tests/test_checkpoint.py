@@ -197,3 +197,27 @@ def test_training_checkpoints_record_data_and_metrics(tiny_run) -> None:
     assert "val_loss" in ckpt.metadata["metrics"]
     assert set(ckpt.property_stats) == {"logp", "qed", "sa"}
     assert load_checkpoint(tiny_run.last_path).resumable
+
+
+def test_a_training_run_folder_loads_its_best_checkpoint(tiny_run, caplog) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="molvae.vae"):
+        vae = MolVAE.load(tiny_run.out_dir, device="cpu", precision="fp32")
+    best = MolVAE.load(tiny_run.best_path, device="cpu", precision="fp32")
+    assert vae.sample(10, seed=1)["raw"].equals(best.sample(10, seed=1)["raw"])
+    assert "loading its best checkpoint" in caplog.text
+
+
+def test_a_run_folder_without_best_loads_last(tiny_run, tmp_path) -> None:
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run.last_path, run / "last")
+    assert MolVAE.load(run, device="cpu").metadata["step"] == load_checkpoint(run / "last").metadata["step"]
+
+
+def test_a_folder_with_no_checkpoint_still_says_what_is_missing(tmp_path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CheckpointError, match="point to the run's `last` or `best`"):
+        MolVAE.load(tmp_path / "empty")

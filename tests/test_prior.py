@@ -156,6 +156,26 @@ def test_cli_prior_fit_saves_a_prior_that_sample_then_uses(vae_with_prior, tmp_p
     assert missing.exit_code != 0
 
 
+def test_cli_prior_fit_on_a_run_folder_saves_into_its_best_checkpoint(tiny_run,
+                                                                      tmp_path: Path) -> None:
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from molvae.checkpoint import is_checkpoint
+    from molvae.cli import app
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run.out_dir, run)
+    molecules = tmp_path / "m.smi"
+    molecules.write_text("\n".join(["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "CCN(CC)CC"] * 20))
+    fit = CliRunner().invoke(app, ["prior", "fit", "--model", str(run), "--input", str(molecules),
+                                   "--epochs", "1", "--device", "cpu"])
+    assert fit.exit_code == 0, fit.output
+    assert (run / "best" / PRIOR_FILE).is_file()
+    assert not is_checkpoint(run)  # the run folder itself is left as it was
+
+
 def test_the_module_examples_hold() -> None:
     import doctest
 

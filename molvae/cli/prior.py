@@ -44,11 +44,13 @@ def prior_fit(
     options = {k: v for k, v in (("epochs", epochs), ("seed", seed)) if v is not None}
     config = replace(PriorConfig(), **options)
     vae.prior = fit_model_prior(vae, molecules, config, progress=True)
-    target = out if out is not None else Path(model)
-    if out is None and not target.exists():
+    if out is None and not Path(model).exists():
         from molvae.errors import MolvaeError
 
         raise MolvaeError(f"{model!r} is not a checkpoint path; give --out PATH to save the model "
                           "with its prior")
+    from molvae.vae import checkpoint_source
+
+    target = out if out is not None else checkpoint_source(model)  # a run folder: its best
     saved = vae.save(target)
     typer.echo(f"fitted the prior ({config.epochs} epochs) and saved the model with it to {saved}")
