@@ -35,6 +35,7 @@ from rdkit.Chem import QED, Crippen, rdFingerprintGenerator, rdMolDescriptors
 from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogEntry, SmartsMatcher
 
 from molvae.errors import InvalidMoleculeError, UnknownPropertyError
+from molvae.progress import shown, track
 
 __all__ = [
     "rdkit_quiet", "to_mol", "is_valid", "canonicalize", "canonicalize_many", "has_radical",
@@ -51,6 +52,7 @@ MolLike = Union[str, Chem.Mol]
 FingerprintList = list[Union[DataStructs.ExplicitBitVect, None]]
 DEFAULT_PROPERTIES: tuple[str, ...] = ("logp", "qed", "sa")
 _PARALLEL_MIN_ROWS = 4000  # below this, starting worker processes costs more than it saves
+_PROGRESS_MIN = 5000  # rows: below this, a batch takes a few seconds
 _CHUNK_SIZE = 1000
 
 
@@ -507,7 +509,9 @@ def _run(items: Sequence[object], names: tuple[str, ...], *, canonical: bool,
     start = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(min(n_jobs, len(chunks)),
                              mp_context=multiprocessing.get_context(start)) as pool:
-        parts = list(pool.map(_process_chunk, chunks, repeat(names), repeat(canonical)))
+        parts = list(track(pool.map(_process_chunk, chunks, repeat(names), repeat(canonical)),
+                           total=len(chunks), description="RDKit", unit="chunk",
+                           show=shown(len(items), _PROGRESS_MIN)))
     return [s for part, _ in parts for s in part], np.concatenate([v for _, v in parts])
 
 

@@ -23,6 +23,9 @@ import torch
 from torch import Tensor
 
 from molvae.model import END_ID, PAD_ID, START_ID, VAE, iter_gru_layers, tanh_
+from molvae.progress import shown, track
+
+_PROGRESS_MIN = 5000  # latents: below this, decoding takes a few seconds
 
 __all__ = ["decode_latents", "DecodeStats"]
 
@@ -63,7 +66,9 @@ def decode_latents(
         conditions = conditions.to(device=device, dtype=torch.float32)
     weights = _DecoderWeights(model, mm_dtype)
     chunks = []
-    for start in range(0, z.shape[0], batch_size):
+    starts = range(0, z.shape[0], batch_size)
+    for start in track(starts, total=len(starts), description="decoding", unit="batch",
+                       show=shown(z.shape[0], _PROGRESS_MIN)):
         stop = start + batch_size
         cond = conditions[start:stop] if conditions is not None else None
         chunks.append(_decode_batch(model, weights, z[start:stop], cond, max_length=max_length,

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import torch
 
 from molvae.errors import CheckpointError, ConfigError, TokenizationError
+from molvae.progress import shown, track
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -219,7 +220,9 @@ def _map_chunks(function: Callable[[str, list[Any]], list[Any]], kind: str, item
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(min(n_jobs, len(chunks)),
                              mp_context=multiprocessing.get_context(method)) as pool:
-        parts = pool.map(function, [kind] * len(chunks), chunks)
+        parts = track(pool.map(function, [kind] * len(chunks), chunks), total=len(chunks),
+                      description=function.__name__.strip("_").split("_")[0],
+                      unit="chunk", show=shown(len(items), _PARALLEL_MIN))
         return [item for part in parts for item in part]
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -34,6 +33,7 @@ from rdkit.Chem.Scaffolds import MurckoScaffold
 
 from molvae.chemistry import compute_properties, rdkit_quiet
 from molvae.metrics.filters import _patterns, passes_filters
+from molvae.progress import shown, track
 
 __all__ = [
     "FINGERPRINT_RADIUS",
@@ -141,12 +141,9 @@ def worker_count(n_items: int, n_jobs: int | None, *, chunk: int = _CHUNK) -> in
 
 
 def progress(items: Iterable[T], *, total: int, description: str, n_molecules: int) -> Iterable[T]:
-    """A tqdm bar over ``items`` for large jobs on a terminal; the items unchanged otherwise."""
-    if n_molecules < _PROGRESS_MIN or not sys.stderr.isatty():
-        return items
-    from tqdm.auto import tqdm
-
-    return tqdm(items, total=total, desc=description, unit="chunk", leave=False)
+    """A bar over ``items`` for jobs of at least a few thousand molecules on a terminal."""
+    return track(items, total=total, description=description, unit="chunk",
+                 show=shown(n_molecules, _PROGRESS_MIN))
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
