@@ -73,6 +73,8 @@ def test_polyenes_fail_while_one_alkene_passes() -> None:
     assert not any("non-aromatic C=C" in a for a in one), one
     alerts = DRUG_LIKE.alerts(mol("CC=CC=C1SC=CC=C1c1ccccc1"))  # the decoder's thioenol rings
     assert any("non-aromatic C=C" in a for a in alerts), alerts
+    exocyclic = DRUG_LIKE.alerts(mol("CC=CC=c1sc(=O)c2ccccc12"))  # C=C then C=c on a ring
+    assert any("2 non-aromatic C=C" in a for a in exocyclic), exocyclic
     assert MedChemGuard(max_alkenes=None, catalogs=(), max_sa=None).passes(
         mol("CC=CC=C1SC=CC=C1c1ccccc1"))
 
