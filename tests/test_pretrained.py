@@ -50,12 +50,14 @@ def test_the_shipped_model_fits_in_15_mb_and_describes_itself(shipped: MolVAE) -
     assert run["data"]["source"] == "zinc"
     config = config_to_dict(load_config("zinc"))  # trained with the default config
     assert run["data"] == config["data"] and run["model"] == config["model"]
-    # best_metric picks which checkpoint is `best`, cuda_graphs how a GPU runs each step (both
-    # came after the shipped model was trained); neither changes what the recipe trains
-    later = ("out", "best_metric", "cuda_graphs")
+    # best_metric picks which checkpoint is `best`, cuda_graphs how a GPU runs each step,
+    # init_from whether a run starts from a checkpoint (all came after the shipped model was
+    # trained, and its run started from scratch); none changes what the recipe trains
+    later = ("out", "best_metric", "cuda_graphs", "init_from")
     assert {k: v for k, v in run["train"].items() if k not in later} == \
         {k: v for k, v in config["train"].items() if k not in later}
     assert shipped.training_set is not None and len(shipped.training_set) > 249_000
+    assert shipped.prior is not None  # sample() draws from the learned prior by default
 
 
 def test_the_shipped_model_samples_valid_unique_molecules(shipped: MolVAE) -> None:
