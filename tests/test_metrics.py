@@ -302,6 +302,78 @@ def test_reference_statistics_are_cached(tmp_path, monkeypatch):
     np.testing.assert_array_equal(again.properties["QED"], first.properties["QED"])
 
 
+def test_shipped_parts_replace_the_slow_computations_and_match_them(tmp_path, monkeypatch):
+    import molvae.metrics.reference as reference_module
+
+    computed = reference_statistics(REF, cache_dir=tmp_path / "a", n_jobs=1, device="cpu")
+    shipped_dir = tmp_path / "shipped"
+    reference_module.write_shipped(REF, shipped_dir / "ref.npz", cache_dir=tmp_path / "a")
+    monkeypatch.setattr(reference_module, "SHIPPED_DIR", shipped_dir)
+    def fail(*args, **kwargs):
+        raise AssertionError("ChemNet ran although FCD's statistics were shipped")
+
+    monkeypatch.setattr(reference_module, "chemnet_activations", fail)
+    asked = []
+    real = reference_module.compute_features
+    monkeypatch.setattr(reference_module, "compute_features",
+                        lambda *a, wanted, **k: asked.append(list(wanted)) or real(*a, wanted=wanted, **k))
+    fresh = reference_statistics(REF, cache_dir=tmp_path / "b", n_jobs=1, device="cpu")
+    assert asked == [["fingerprints"]]  # only the fast part was computed
+    np.testing.assert_allclose(fresh.fcd.sigma, computed.fcd.sigma, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(fresh.fcd.mu, computed.fcd.mu, rtol=0, atol=0)
+    assert fresh.fragments == computed.fragments and fresh.scaffolds == computed.scaffolds
+    for name, values in computed.properties.items():
+        np.testing.assert_allclose(fresh.properties[name], values, rtol=1e-6)
+    np.testing.assert_array_equal(fresh.property_weights, computed.property_weights)
+    np.testing.assert_array_equal(fresh.fingerprints.bits, computed.fingerprints.bits)
+
+
+def test_recompute_ignores_the_cache_and_the_shipped_parts(tmp_path, monkeypatch):
+    import molvae.metrics.reference as reference_module
+
+    reference_statistics(REF, components=["scaffolds"], cache_dir=tmp_path, n_jobs=1)
+    calls = []
+    real = reference_module.compute_features
+    monkeypatch.setattr(reference_module, "compute_features",
+                        lambda *a, wanted, **k: calls.append(list(wanted)) or real(*a, wanted=wanted, **k))
+    reference_statistics(REF, components=["scaffolds"], cache_dir=tmp_path, n_jobs=1)
+    assert calls == []
+    reference_statistics(REF, components=["scaffolds"], cache_dir=tmp_path, n_jobs=1, recompute=True)
+    assert calls == [["scaffolds"]]
+
+
+def test_shipped_parts_made_with_another_rdkit_release_are_recomputed(tmp_path, monkeypatch):
+    import molvae.metrics.reference as reference_module
+
+    shipped_dir = tmp_path / "shipped"
+    reference_module.write_shipped(REF, shipped_dir / "ref.npz", cache_dir=tmp_path / "a")
+    digest = str(np.load(shipped_dir / "ref.npz")["source_sha256"])
+    assert set(reference_module.read_shipped(digest, directory=shipped_dir)) == set(
+        reference_module.SHIPPED_PARTS)
+    monkeypatch.setattr(reference_module.rdkit, "__version__", "1999.03.1")
+    assert reference_module.read_shipped(digest, directory=shipped_dir) == {}
+    monkeypatch.undo()
+    monkeypatch.setattr(reference_module, "fcd_version", lambda: "0.0.1")
+    assert set(reference_module.read_shipped(digest, directory=shipped_dir)) == {
+        "fragments", "scaffolds", "properties"}
+
+
+def test_the_shipped_zinc_statistics_belong_to_the_installed_zinc250k_file():
+    import hashlib
+    import json
+
+    from molvae.data import zinc250k_path
+    from molvae.metrics.reference import SHIPPED_DIR, read_shipped
+
+    digest = hashlib.sha256(zinc250k_path().read_bytes()).hexdigest()
+    parts = read_shipped(digest)
+    assert set(parts) == {"fcd", "fragments", "scaffolds", "properties"}
+    assert parts["fcd"].sigma.shape == (512, 512)
+    assert int(parts["properties"]["weights"].sum()) == 249_456
+    meta = json.loads(str(np.load(SHIPPED_DIR / "zinc250k.npz")["meta"]))
+    assert meta["n_molecules"] == 249_456
+
+
 def test_reference_cache_is_keyed_by_content(tmp_path):
     reference_statistics(["CCO", "CCN"], components=["scaffolds"], cache_dir=tmp_path)
     reference_statistics(["CCO", "CCC"], components=["scaffolds"], cache_dir=tmp_path)

@@ -28,6 +28,9 @@ def evaluate_command(
     smiles_column: Optional[str] = typer.Option(None, "--smiles-column"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="JSON file for the results."),
     device: str = typer.Option("auto", "--device"),
+    recompute_reference: bool = typer.Option(
+        False, "--recompute-reference", help="Compute the reference statistics again instead of "
+        "reading the cache or the ones shipped with molvae."),
 ) -> None:
     """MOSES metrics (validity, uniqueness, novelty, FCD, SNN, Frag, Scaf, IntDiv, Filters, ...)."""
     import json
@@ -43,7 +46,8 @@ def evaluate_command(
         smiles = [s if isinstance(s, str) else "" for s in frame["smiles"]]
     else:
         smiles = read_smiles(samples, smiles_column=smiles_column)
-    results = evaluate(smiles, reference=reference, train=train, device=device)
+    results = evaluate(smiles, reference=reference, train=train, device=device,
+                       recompute_reference=recompute_reference)
     typer.echo(format_metrics(results))
     if output is not None:
         atomic_write_text(output, json.dumps(results, indent=2))

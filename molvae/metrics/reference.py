@@ -7,6 +7,12 @@ Each part is computed on first use only and stored under ``<cache>/metrics/``, k
 sha256 of the source's bytes, the RDKit version (and the ``fcd`` version for FCD), so a changed
 file or toolkit recomputes instead of reusing stale numbers.
 
+The parts that are small to store and slow to compute (FCD's mean and covariance, fragment and
+scaffold counts, property values) ship with the package for ZINC250k and MOSES's test and
+scaffold-test sets (``molvae/metrics/shipped/``, made by ``python -m molvae.metrics.shipped``):
+they are used when the source file's bytes are the ones they were computed from, so only the
+canonical SMILES and the fingerprints are computed on first use. ``recompute=True`` ignores them.
+
 >>> stats = reference_statistics("moses:test", components=["scaffolds"])   # doctest: +SKIP
 >>> stats.scaffolds.most_common(1)                                         # doctest: +SKIP
 """
@@ -31,16 +37,18 @@ from molvae.data import default_cache_dir, moses_path, read_smiles, zinc250k_pat
 from molvae.errors import DatasetError
 from molvae.files import atomic_write, atomic_write_text
 from molvae.metrics.fcd import Gaussian, chemnet_activations, fcd_version, fit_gaussian
-from molvae.metrics.features import FINGERPRINT_BITS, compute_features
+from molvae.metrics.features import FINGERPRINT_BITS, PROPERTY_NAMES, compute_features
 from molvae.metrics.similarity import ReferenceFingerprints
 
 __all__ = [
     "COMPONENTS",
     "ReferenceStats",
     "SortedSmiles",
+    "read_shipped",
     "reference_statistics",
     "training_set",
     "unique_counts",
+    "write_shipped",
 ]
 
 logger = logging.getLogger(__name__)
@@ -49,6 +57,10 @@ Source = Union[str, Path, Sequence[str]]
 COMPONENTS = ("fcd", "fingerprints", "fragments", "scaffolds", "properties")
 _CACHE_VERSION = "1"  # bump when a cached file's layout or a definition changes
 _NAMED = {"moses:test", "moses:test_scaffolds", "moses:train", "moses", "zinc", "zinc250k"}
+SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
+SHIPPED_PARTS = ("fcd", "fragments", "scaffolds", "properties")
+SHIPPED_SOURCES = {"zinc": "zinc250k.npz", "moses:test": "moses_test.npz",
+                   "moses:test_scaffolds": "moses_test_scaffolds.npz"}
 
 
 @dataclass(frozen=True)
@@ -89,20 +101,34 @@ def _source_path(source: str | Path, cache_dir: Path) -> Path:
     return path
 
 
-def _describe_and_key(source: Source, cache_dir: Path) -> tuple[str, str, Path | list[str]]:
-    """(description, content sha256, the file path or the SMILES list) of a source."""
-    digest = hashlib.sha256(f"molvae-metrics-{_CACHE_VERSION}|rdkit-{rdkit.__version__}|".encode())
+@dataclass(frozen=True)
+class _Source:
+    label: str
+    key: str  # sha256 of the cache version, the RDKit version and the content
+    content_sha256: str  # of the file's bytes (or the joined SMILES): what shipped parts match
+    raw: Path | list[str]
+
+
+def _describe_and_key(source: Source, cache_dir: Path) -> _Source:
+    """Description, cache key, content sha256 and the file path or the SMILES list of a source."""
+    keyed = hashlib.sha256(f"molvae-metrics-{_CACHE_VERSION}|rdkit-{rdkit.__version__}|".encode())
+    content = hashlib.sha256()
     if isinstance(source, (str, Path)):
         path = _source_path(source, cache_dir)
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        return str(source), digest.hexdigest(), path
-    smiles = list(source)
-    if not smiles or not all(isinstance(s, str) for s in smiles):
-        raise DatasetError("a reference list must hold SMILES strings, and at least one")
-    digest.update("\n".join(smiles).encode())
-    return f"{len(smiles)} SMILES", digest.hexdigest(), smiles
+                keyed.update(block)
+                content.update(block)
+        label, raw = str(source), path
+    else:
+        smiles = list(source)
+        if not smiles or not all(isinstance(s, str) for s in smiles):
+            raise DatasetError("a reference list must hold SMILES strings, and at least one")
+        joined = "\n".join(smiles).encode()
+        keyed.update(joined)
+        content.update(joined)
+        label, raw = f"{len(smiles)} SMILES", smiles
+    return _Source(label, keyed.hexdigest(), content.hexdigest(), raw)
 
 
 def _canonical_unique(raw: list[str], label: str,
@@ -151,9 +177,9 @@ class _Store:
 
 
 def _molecules(store: _Store, label: str, raw: Path | list[str],
-               n_jobs: int | None) -> tuple[list[str], np.ndarray]:
+               n_jobs: int | None, *, recompute: bool = False) -> tuple[list[str], np.ndarray]:
     smiles_path, counts = store.path("molecules.txt"), store.load_arrays("counts.npz")
-    if smiles_path.exists() and counts is not None:
+    if smiles_path.exists() and counts is not None and not recompute:
         return smiles_path.read_text().split("\n")[:-1], counts["counts"]
     smiles = read_smiles(raw) if isinstance(raw, Path) else raw
     logger.info("reference %s: canonicalizing %d molecules (once; cached in %s)", label,
@@ -186,57 +212,173 @@ def reference_statistics(
     cache_dir: str | Path | None = None,
     n_jobs: int | None = None,
     device: str = "auto",
+    shipped: bool = True,
+    recompute: bool = False,
 ) -> ReferenceStats:
     """Statistics of a reference set: ``'moses:test'``, ``'moses:test_scaffolds'``, ``'zinc'``,
     a CSV / .smi / .sdf path, or a list of SMILES. Computed once per content, then read from
     ``<cache_dir>/metrics/`` (``cache_dir`` defaults to :func:`molvae.data.default_cache_dir`).
+
+    ``shipped``: take the parts the package ships for this exact source file instead of computing
+    them. ``recompute``: compute every asked part again (neither the cache nor the shipped parts
+    are read) and overwrite the cache.
     """
     unknown = set(components) - set(COMPONENTS)
     if unknown:
         raise ValueError(f"unknown components {sorted(unknown)}; choose from {COMPONENTS}")
     root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    label, key, raw = _describe_and_key(source, root)
-    store = _Store(root, key)
-    smiles, counts = _molecules(store, label, raw, n_jobs)
+    src = _describe_and_key(source, root)
+    label = src.label
+    store = _Store(root, src.key)
+    smiles, counts = _molecules(store, label, src.raw, n_jobs, recompute=recompute)
     fcd_name = f"fcd-{fcd_version()}.npz" if "fcd" in components else ""
-    parts = {name: _load_part(store, name, fcd_name) for name in components}
+    parts: dict[str, object | None] = {
+        name: None if recompute else _load_part(store, name, fcd_name) for name in components}
     missing = [name for name in components if parts[name] is None]
+    if shipped and not recompute and any(name in SHIPPED_PARTS for name in missing):
+        found = read_shipped(src.content_sha256, [n for n in missing if n in SHIPPED_PARTS])
+        if found:
+            logger.info("reference %s: %s from the statistics shipped with molvae", label,
+                        ", ".join(found))
+        for name, value in found.items():
+            _save_part(store, name, value, fcd_name)
+            parts[name] = value
+            missing.remove(name)
     rdkit_parts = [name for name in missing if name != "fcd"]
     if rdkit_parts:
         logger.info("reference %s: computing %s for %d molecules (once)", label,
                     ", ".join(rdkit_parts), len(smiles))
         features = compute_features(smiles, counts, wanted=rdkit_parts, n_jobs=n_jobs)
+        computed: dict[str, object] = {}
         if "fingerprints" in rdkit_parts:
-            fps = ReferenceFingerprints.build(features.fingerprints)
-            store.save_arrays("fingerprints.npz", packed=np.packbits(fps.bits, axis=1),
-                              popcounts=fps.popcounts, bounds=fps.bounds)
-            parts["fingerprints"] = fps
+            computed["fingerprints"] = ReferenceFingerprints.build(features.fingerprints)
         for name in ("fragments", "scaffolds"):
             if name in rdkit_parts:
-                store.save_counter(f"{name}.json", getattr(features, name))
-                parts[name] = getattr(features, name)
+                computed[name] = getattr(features, name)
         if "properties" in rdkit_parts:
-            arrays = {k: v for k, v in features.properties.items()}
-            arrays["weights"] = features.counts
-            store.save_arrays("properties.npz", **arrays)
-            parts["properties"] = arrays
+            computed["properties"] = {**features.properties, "weights": features.counts}
+        for name, value in computed.items():
+            _save_part(store, name, value, fcd_name)
+            parts[name] = value
     if "fcd" in missing:
         logger.info("reference %s: ChemNet activations of %d molecules (once)", label, len(smiles))
         gaussian = fit_gaussian(chemnet_activations(smiles, device=device), counts).with_sqrt()
-        store.save_arrays(fcd_name, **gaussian.to_arrays())
+        _save_part(store, "fcd", gaussian, fcd_name)
         parts["fcd"] = gaussian
     properties = parts.get("properties")
     return ReferenceStats(
         source=label,
         n_molecules=int(counts.sum()),
-        fcd=parts.get("fcd"),
-        fingerprints=parts.get("fingerprints"),
-        fragments=parts.get("fragments"),
-        scaffolds=parts.get("scaffolds"),
-        properties=({k: v for k, v in properties.items() if k != "weights"}
+        fcd=parts.get("fcd"),  # type: ignore[arg-type]
+        fingerprints=parts.get("fingerprints"),  # type: ignore[arg-type]
+        fragments=parts.get("fragments"),  # type: ignore[arg-type]
+        scaffolds=parts.get("scaffolds"),  # type: ignore[arg-type]
+        properties=({k: v for k, v in properties.items() if k != "weights"}  # type: ignore[union-attr]
                     if properties is not None else None),
-        property_weights=properties["weights"] if properties is not None else None,
+        property_weights=properties["weights"] if properties is not None else None,  # type: ignore[index]
     )
+
+
+def _save_part(store: _Store, name: str, value: object, fcd_name: str) -> None:
+    if name == "fcd":
+        store.save_arrays(fcd_name, **value.with_sqrt().to_arrays())  # type: ignore[attr-defined]
+    elif name == "fingerprints":
+        fps: ReferenceFingerprints = value  # type: ignore[assignment]
+        store.save_arrays("fingerprints.npz", packed=np.packbits(fps.bits, axis=1),
+                          popcounts=fps.popcounts, bounds=fps.bounds)
+    elif name in ("fragments", "scaffolds"):
+        store.save_counter(f"{name}.json", value)  # type: ignore[arg-type]
+    else:
+        store.save_arrays("properties.npz", **value)  # type: ignore[arg-type]
+
+
+# --- statistics shipped with the package -----------------------------------------------------
+
+
+def read_shipped(content_sha256: str, parts: Sequence[str] = SHIPPED_PARTS,
+                 directory: Path | None = None) -> dict[str, object]:
+    """The shipped parts (of ``parts``) computed from a source whose bytes have this sha256;
+    empty when none was shipped for it. Parts made with another RDKit release (year.month), or
+    FCD made with another ``fcd`` version, are left out (and logged) so that they are recomputed
+    with the installed toolkit instead of reused stale."""
+    for path in sorted((directory or SHIPPED_DIR).glob("*.npz")):
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["source_sha256"]) != content_sha256:
+                continue
+            meta = json.loads(str(data["meta"]))
+            stale = _stale_parts(meta, parts)
+            if stale:
+                logger.warning("shipped statistics in %s were made with RDKit %s and fcd %s "
+                               "(installed: %s, %s): computing %s instead", path.name,
+                               meta.get("rdkit"), meta.get("fcd"), rdkit.__version__,
+                               fcd_version(), ", ".join(stale))
+            out: dict[str, object] = {}
+            for name in (n for n in parts if n not in stale):
+                if name == "fcd":
+                    out[name] = Gaussian(data["fcd_mu"].astype(np.float64),
+                                         data["fcd_sigma"].astype(np.float64)).with_sqrt()
+                elif name in ("fragments", "scaffolds"):
+                    keys = data[f"{name}_keys"].tobytes().decode().split("\n")
+                    out[name] = Counter(dict(zip(keys, data[f"{name}_counts"].tolist())))
+                elif name == "properties":
+                    out[name] = {**{k: data[f"properties_{k}"].astype(np.float64)
+                                    for k in PROPERTY_NAMES},
+                                 "weights": data["properties_weights"].astype(np.int64)}
+            return out
+    return {}
+
+
+def _release(version: object) -> str:
+    return ".".join(str(version).split(".")[:2])
+
+
+def _stale_parts(meta: dict, parts: Sequence[str]) -> list[str]:
+    """The parts a shipped file's toolkit versions do not cover for the installed ones."""
+    if _release(meta.get("rdkit")) != _release(rdkit.__version__):
+        return list(parts)
+    return ["fcd"] if "fcd" in parts and meta.get("fcd") != fcd_version() else []
+
+
+def write_shipped(source: Source, dest: str | Path | None = None, *,
+                  cache_dir: str | Path | None = None, n_jobs: int | None = None,
+                  device: str = "auto") -> Path:
+    """Compute (or take from the cache, never from the shipped files) the shippable parts of a
+    named reference and write them where :func:`read_shipped` finds them. The covariance and
+    the property values are stored in float32 (about 1e-7 relative), the rest exactly."""
+    import datetime
+
+    from molvae import __version__
+
+    if dest is None and source not in SHIPPED_SOURCES:
+        raise DatasetError(f"only {', '.join(SHIPPED_SOURCES)} ship with molvae, not {source!r}; "
+                           "give dest to write another reference's statistics")
+    root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    src = _describe_and_key(source, root)
+    stats = reference_statistics(source, components=SHIPPED_PARTS, cache_dir=cache_dir,
+                                 n_jobs=n_jobs, device=device, shipped=False)
+    assert stats.fcd is not None and stats.fragments is not None and stats.scaffolds is not None
+    assert stats.properties is not None and stats.property_weights is not None
+    meta = {"source": src.label, "n_molecules": stats.n_molecules, "rdkit": rdkit.__version__,
+            "fcd": fcd_version(), "molvae": __version__,
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    arrays: dict[str, np.ndarray] = {
+        "source_sha256": np.array(src.content_sha256), "meta": np.array(json.dumps(meta)),
+        "fcd_mu": stats.fcd.mu.astype(np.float64), "fcd_sigma": stats.fcd.sigma.astype(np.float32),
+        "properties_weights": stats.property_weights.astype(np.int64)}
+    for name in ("fragments", "scaffolds"):
+        counter: Counter = getattr(stats, name)
+        arrays[f"{name}_keys"] = np.frombuffer("\n".join(counter).encode(), np.uint8)
+        arrays[f"{name}_counts"] = np.fromiter(counter.values(), np.int64, len(counter))
+    for key, values in stats.properties.items():
+        arrays[f"properties_{key}"] = values.astype(np.float32)
+    target = Path(dest) if dest is not None else SHIPPED_DIR / SHIPPED_SOURCES[str(source)]
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+    atomic_write(target, write)
+    target.chmod(0o644)  # package data: readable by everyone
+    return target
 
 
 class SortedSmiles(Set[str]):
@@ -274,8 +416,9 @@ def training_set(source: Source, *, cache_dir: str | Path | None = None,
                  n_jobs: int | None = None) -> SortedSmiles:
     """Canonical SMILES of a training set (for novelty), cached like reference statistics."""
     root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    label, key, raw = _describe_and_key(source, root)
-    store = _Store(root, key)
+    src = _describe_and_key(source, root)
+    label, raw = src.label, src.raw
+    store = _Store(root, src.key)
     text, ends = store.path("sorted.txt"), store.load_arrays("sorted-ends.npz")
     if not text.exists() or ends is None:
         smiles, _ = _molecules(store, label, raw, n_jobs)
@@ -285,3 +428,4 @@ def training_set(source: Source, *, cache_dir: str | Path | None = None,
         store.save_arrays("sorted-ends.npz", ends=SortedSmiles(data)._ends)
         return SortedSmiles(data)
     return SortedSmiles(text.read_bytes(), ends["ends"])
+
