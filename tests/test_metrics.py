@@ -358,6 +358,55 @@ def test_shipped_parts_made_with_another_rdkit_release_are_recomputed(tmp_path, 
         "fragments", "scaffolds", "properties"}
 
 
+def test_a_training_set_read_with_shipped_canonical_corrections_equals_the_canonicalized_one(
+        tmp_path, monkeypatch):
+    import molvae.metrics.reference as reference_module
+    from molvae.chemistry import canonicalize_many
+
+    canonical = [s for s in canonicalize_many(REF) if s]
+    train = canonical * 2 + ["OCC", "not a molecule"]  # one non-canonical row, one invalid
+    assert len(train) >= 40  # corrections ship only when at most 5% of the rows need one
+    path = reference_module.write_shipped(train, tmp_path / "shipped" / "train.npz",
+                                          statistics=False, cache_dir=tmp_path / "a")
+    with np.load(path) as data:
+        assert data["canonical_rows"].tolist() == [len(train) - 2, len(train) - 1]
+        assert "fcd_mu" not in data.files
+    expected = reference_module.training_set(train, cache_dir=tmp_path / "b", shipped=False)
+    monkeypatch.setattr(reference_module, "SHIPPED_DIR", tmp_path / "shipped")
+
+    def fail(*args, **kwargs):
+        raise AssertionError("RDKit canonicalized rows whose canonical SMILES were shipped")
+
+    monkeypatch.setattr(reference_module, "canonicalize_many", fail)
+    got = reference_module.training_set(train, cache_dir=tmp_path / "c")
+    assert list(got) == list(expected) and "CCO" in got
+    assert len(got) == len(set(canonical) | {"CCO"})
+
+
+def test_the_shipped_moses_files_belong_to_the_moses_splits(monkeypatch):
+    import hashlib
+    import json
+
+    from molvae.data import moses_path
+    from molvae.errors import DatasetError
+    from molvae.metrics.reference import SHIPPED_DIR, read_shipped, read_shipped_canonical
+
+    for split, name in (("test", "moses_test"), ("test_scaffolds", "moses_test_scaffolds"),
+                        ("train", "moses_train")):
+        with np.load(SHIPPED_DIR / f"{name}.npz") as data:
+            digest, meta = str(data["source_sha256"]), json.loads(str(data["meta"]))
+        assert meta["source"] == f"moses:{split}"
+        try:  # the splits are local only where MOLVAE_DATA_DIR or the cache holds them
+            path = moses_path(split, download=False)
+        except DatasetError:
+            continue
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+        if split == "train":
+            assert read_shipped_canonical(digest, meta["rows"]) is not None
+        else:
+            assert set(read_shipped(digest)) == {"fcd", "fragments", "scaffolds", "properties"}
+
+
 def test_the_shipped_zinc_statistics_belong_to_the_installed_zinc250k_file():
     import hashlib
     import json

@@ -116,8 +116,9 @@ def evaluate(
     set (MOSES train, ZINC250k); for other references novelty is left out unless ``train`` is given.
     ``metrics`` picks a subset by name (see :data:`METRICS`; ``'unique'`` and ``'properties'``
     select groups). Reference statistics are computed once and cached under ``cache_dir``; the slow
-    ones ship with molvae for ZINC250k and MOSES's test sets. ``recompute_reference`` computes
-    every reference statistic again instead of reading the cache or the shipped ones.
+    ones ship with molvae for ZINC250k and MOSES's test sets (and what it takes to read MOSES
+    train's canonical SMILES without RDKit, for novelty). ``recompute_reference`` computes every
+    reference statistic again instead of reading the cache or the shipped ones.
     """
     wanted = _select(metrics)
     if isinstance(smiles, str):
@@ -158,8 +159,8 @@ def evaluate(
     if "Filters" in wanted:
         out["Filters"] = moses.fraction_passes_filters(features)
     if "Novelty" in wanted and train is not None:
-        out["Novelty"] = moses.novelty(unique, training_set(train, cache_dir=cache_dir,
-                                                            n_jobs=n_jobs))
+        out["Novelty"] = moses.novelty(unique, training_set(
+            train, cache_dir=cache_dir, n_jobs=n_jobs, recompute=recompute_reference))
     elif "Novelty" in wanted:
         logger.info("no training set for this reference: Novelty left out (pass train=...)")
     logger.info("evaluated %d molecules in %.1f s", len(smiles), time.perf_counter() - started)

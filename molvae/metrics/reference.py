@@ -60,7 +60,9 @@ _NAMED = {"moses:test", "moses:test_scaffolds", "moses:train", "moses", "zinc", 
 SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
 SHIPPED_PARTS = ("fcd", "fragments", "scaffolds", "properties")
 SHIPPED_SOURCES = {"zinc": "zinc250k.npz", "moses:test": "moses_test.npz",
-                   "moses:test_scaffolds": "moses_test_scaffolds.npz"}
+                   "moses:test_scaffolds": "moses_test_scaffolds.npz",
+                   "moses:train": "moses_train.npz"}
+_CANONICAL_ONLY = {"moses:train"}  # shipped for novelty: canonical SMILES only, no statistics
 
 
 @dataclass(frozen=True)
@@ -176,15 +178,26 @@ class _Store:
         return Counter(json.loads(path.read_text())) if path.exists() else None
 
 
-def _molecules(store: _Store, label: str, raw: Path | list[str],
-               n_jobs: int | None, *, recompute: bool = False) -> tuple[list[str], np.ndarray]:
+def _molecules(store: _Store, label: str, raw: Path | list[str], n_jobs: int | None, *,
+               recompute: bool = False,
+               content_sha256: str | None = None) -> tuple[list[str], np.ndarray]:
     smiles_path, counts = store.path("molecules.txt"), store.load_arrays("counts.npz")
     if smiles_path.exists() and counts is not None and not recompute:
         return smiles_path.read_text().split("\n")[:-1], counts["counts"]
     smiles = read_smiles(raw) if isinstance(raw, Path) else raw
-    logger.info("reference %s: canonicalizing %d molecules (once; cached in %s)", label,
-                len(smiles), store.dir)
-    unique, counts_array = _canonical_unique(smiles, label, n_jobs)
+    shipped = None if recompute or content_sha256 is None else read_shipped_canonical(
+        content_sha256, len(smiles))
+    if shipped is not None:
+        logger.info("reference %s: canonical SMILES from the corrections shipped with molvae "
+                    "(%d of %d rows differ from the file)", label, len(shipped), len(smiles))
+        canonical: list[str | None] = list(smiles)
+        for row, value in shipped.items():
+            canonical[row] = value or None
+        unique, counts_array = unique_counts(canonical)
+    else:
+        logger.info("reference %s: canonicalizing %d molecules (once; cached in %s)", label,
+                    len(smiles), store.dir)
+        unique, counts_array = _canonical_unique(smiles, label, n_jobs)
     store.save_arrays("counts.npz", counts=counts_array)
     atomic_write_text(smiles_path, "".join(s + "\n" for s in unique))
     return unique, counts_array
@@ -230,7 +243,8 @@ def reference_statistics(
     src = _describe_and_key(source, root)
     label = src.label
     store = _Store(root, src.key)
-    smiles, counts = _molecules(store, label, src.raw, n_jobs, recompute=recompute)
+    smiles, counts = _molecules(store, label, src.raw, n_jobs, recompute=recompute,
+                                content_sha256=src.content_sha256 if shipped else None)
     fcd_name = f"fcd-{fcd_version()}.npz" if "fcd" in components else ""
     parts: dict[str, object | None] = {
         name: None if recompute else _load_part(store, name, fcd_name) for name in components}
@@ -295,37 +309,71 @@ def _save_part(store: _Store, name: str, value: object, fcd_name: str) -> None:
 # --- statistics shipped with the package -----------------------------------------------------
 
 
+def _shipped_file(content_sha256: str, directory: Path | None) -> Path | None:
+    for path in sorted((directory or SHIPPED_DIR).glob("*.npz")):
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["source_sha256"]) == content_sha256:
+                return path
+    return None
+
+
 def read_shipped(content_sha256: str, parts: Sequence[str] = SHIPPED_PARTS,
                  directory: Path | None = None) -> dict[str, object]:
     """The shipped parts (of ``parts``) computed from a source whose bytes have this sha256;
     empty when none was shipped for it. Parts made with another RDKit release (year.month), or
     FCD made with another ``fcd`` version, are left out (and logged) so that they are recomputed
     with the installed toolkit instead of reused stale."""
-    for path in sorted((directory or SHIPPED_DIR).glob("*.npz")):
-        with np.load(path, allow_pickle=False) as data:
-            if str(data["source_sha256"]) != content_sha256:
-                continue
-            meta = json.loads(str(data["meta"]))
-            stale = _stale_parts(meta, parts)
-            if stale:
-                logger.warning("shipped statistics in %s were made with RDKit %s and fcd %s "
-                               "(installed: %s, %s): computing %s instead", path.name,
-                               meta.get("rdkit"), meta.get("fcd"), rdkit.__version__,
-                               fcd_version(), ", ".join(stale))
-            out: dict[str, object] = {}
-            for name in (n for n in parts if n not in stale):
-                if name == "fcd":
-                    out[name] = Gaussian(data["fcd_mu"].astype(np.float64),
-                                         data["fcd_sigma"].astype(np.float64)).with_sqrt()
-                elif name in ("fragments", "scaffolds"):
-                    keys = data[f"{name}_keys"].tobytes().decode().split("\n")
-                    out[name] = Counter(dict(zip(keys, data[f"{name}_counts"].tolist())))
-                elif name == "properties":
-                    out[name] = {**{k: data[f"properties_{k}"].astype(np.float64)
-                                    for k in PROPERTY_NAMES},
-                                 "weights": data["properties_weights"].astype(np.int64)}
-            return out
-    return {}
+    path = _shipped_file(content_sha256, directory)
+    if path is None:
+        return {}
+    with np.load(path, allow_pickle=False) as data:
+        if "fcd_mu" not in data.files:  # canonical SMILES only (a training set)
+            return {}
+        meta = json.loads(str(data["meta"]))
+        stale = _stale_parts(meta, parts)
+        if stale:
+            logger.warning("shipped statistics in %s were made with RDKit %s and fcd %s "
+                           "(installed: %s, %s): computing %s instead", path.name,
+                           meta.get("rdkit"), meta.get("fcd"), rdkit.__version__,
+                           fcd_version(), ", ".join(stale))
+        out: dict[str, object] = {}
+        for name in (n for n in parts if n not in stale):
+            if name == "fcd":
+                out[name] = Gaussian(data["fcd_mu"].astype(np.float64),
+                                     data["fcd_sigma"].astype(np.float64)).with_sqrt()
+            elif name in ("fragments", "scaffolds"):
+                keys = data[f"{name}_keys"].tobytes().decode().split("\n")
+                out[name] = Counter(dict(zip(keys, data[f"{name}_counts"].tolist())))
+            elif name == "properties":
+                out[name] = {**{k: data[f"properties_{k}"].astype(np.float64)
+                                for k in PROPERTY_NAMES},
+                             "weights": data["properties_weights"].astype(np.int64)}
+        return out
+
+
+def read_shipped_canonical(content_sha256: str, n_rows: int,
+                           directory: Path | None = None) -> dict[int, str] | None:
+    """Where a shipped source's rows differ from their canonical SMILES under the installed
+    RDKit release: row -> canonical SMILES ("" for a molecule RDKit cannot read). ``None`` when
+    nothing was shipped for this source, it was made with another RDKit release, or it has
+    another number of rows."""
+    path = _shipped_file(content_sha256, directory)
+    if path is None:
+        return None
+    with np.load(path, allow_pickle=False) as data:
+        if "canonical_rows" not in data.files:
+            return None
+        meta = json.loads(str(data["meta"]))
+        if _release(meta.get("rdkit")) != _release(rdkit.__version__):
+            logger.warning("shipped canonical SMILES in %s were made with RDKit %s (installed: "
+                           "%s): canonicalizing instead", path.name, meta.get("rdkit"),
+                           rdkit.__version__)
+            return None
+        if int(meta.get("rows", -1)) != n_rows:
+            return None
+        rows = data["canonical_rows"].tolist()
+        values = data["canonical_smiles"].tobytes().decode().split("\n") if rows else []
+    return dict(zip(rows, values))
 
 
 def _release(version: object) -> str:
@@ -341,10 +389,13 @@ def _stale_parts(meta: dict, parts: Sequence[str]) -> list[str]:
 
 def write_shipped(source: Source, dest: str | Path | None = None, *,
                   cache_dir: str | Path | None = None, n_jobs: int | None = None,
-                  device: str = "auto") -> Path:
-    """Compute (or take from the cache, never from the shipped files) the shippable parts of a
-    named reference and write them where :func:`read_shipped` finds them. The covariance and
-    the property values are stored in float32 (about 1e-7 relative), the rest exactly."""
+                  device: str = "auto", statistics: bool | None = None) -> Path:
+    """Compute (or take from the cache, never from the shipped files) what ships with molvae for
+    a named reference and write it where :func:`read_shipped` finds it: the rows whose canonical
+    SMILES differ from the file's (when they are at most 5% of the rows: MOSES writes canonical
+    SMILES, ZINC250k does not) and, unless ``statistics`` is False (the default for a training
+    set, which only novelty reads), the shippable parts. The covariance and the property values
+    are stored in float32 (about 1e-7 relative), the rest exactly."""
     import datetime
 
     from molvae import __version__
@@ -352,25 +403,45 @@ def write_shipped(source: Source, dest: str | Path | None = None, *,
     if dest is None and source not in SHIPPED_SOURCES:
         raise DatasetError(f"only {', '.join(SHIPPED_SOURCES)} ship with molvae, not {source!r}; "
                            "give dest to write another reference's statistics")
+    if statistics is None:
+        statistics = str(source) not in _CANONICAL_ONLY
     root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
     src = _describe_and_key(source, root)
-    stats = reference_statistics(source, components=SHIPPED_PARTS, cache_dir=cache_dir,
-                                 n_jobs=n_jobs, device=device, shipped=False)
-    assert stats.fcd is not None and stats.fragments is not None and stats.scaffolds is not None
-    assert stats.properties is not None and stats.property_weights is not None
-    meta = {"source": src.label, "n_molecules": stats.n_molecules, "rdkit": rdkit.__version__,
-            "fcd": fcd_version(), "molvae": __version__,
+    raw = read_smiles(src.raw) if isinstance(src.raw, Path) else src.raw
+    logger.info("%s: canonicalizing %d rows to find those that differ", src.label, len(raw))
+    canonical = canonicalize_many(raw, n_jobs=n_jobs)
+    rows = [i for i, (r, c) in enumerate(zip(raw, canonical)) if r != c]
+    if len(rows) > 0.05 * len(raw):
+        rows = []
+        corrections = False
+    else:
+        corrections = True
+    meta = {"source": src.label, "rows": len(raw), "rdkit": rdkit.__version__,
+            "molvae": __version__,
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-    arrays: dict[str, np.ndarray] = {
-        "source_sha256": np.array(src.content_sha256), "meta": np.array(json.dumps(meta)),
-        "fcd_mu": stats.fcd.mu.astype(np.float64), "fcd_sigma": stats.fcd.sigma.astype(np.float32),
-        "properties_weights": stats.property_weights.astype(np.int64)}
-    for name in ("fragments", "scaffolds"):
-        counter: Counter = getattr(stats, name)
-        arrays[f"{name}_keys"] = np.frombuffer("\n".join(counter).encode(), np.uint8)
-        arrays[f"{name}_counts"] = np.fromiter(counter.values(), np.int64, len(counter))
-    for key, values in stats.properties.items():
-        arrays[f"properties_{key}"] = values.astype(np.float32)
+    arrays: dict[str, np.ndarray] = {"source_sha256": np.array(src.content_sha256)}
+    if corrections:
+        arrays["canonical_rows"] = np.array(rows, np.int64)
+        arrays["canonical_smiles"] = np.frombuffer(
+            "\n".join(canonical[i] or "" for i in rows).encode(), np.uint8)
+    if statistics:
+        stats = reference_statistics(source, components=SHIPPED_PARTS, cache_dir=cache_dir,
+                                     n_jobs=n_jobs, device=device, shipped=False)
+        assert stats.fcd is not None and stats.fragments is not None
+        assert stats.scaffolds is not None and stats.properties is not None
+        assert stats.property_weights is not None
+        meta.update(n_molecules=stats.n_molecules, fcd=fcd_version())
+        arrays.update({
+            "fcd_mu": stats.fcd.mu.astype(np.float64),
+            "fcd_sigma": stats.fcd.sigma.astype(np.float32),
+            "properties_weights": stats.property_weights.astype(np.int64)})
+        for name in ("fragments", "scaffolds"):
+            counter: Counter = getattr(stats, name)
+            arrays[f"{name}_keys"] = np.frombuffer("\n".join(counter).encode(), np.uint8)
+            arrays[f"{name}_counts"] = np.fromiter(counter.values(), np.int64, len(counter))
+        for key, values in stats.properties.items():
+            arrays[f"properties_{key}"] = values.astype(np.float32)
+    arrays["meta"] = np.array(json.dumps(meta))
     target = Path(dest) if dest is not None else SHIPPED_DIR / SHIPPED_SOURCES[str(source)]
 
     def write(tmp: str) -> None:
@@ -413,15 +484,19 @@ class SortedSmiles(Set[str]):
 
 
 def training_set(source: Source, *, cache_dir: str | Path | None = None,
-                 n_jobs: int | None = None) -> SortedSmiles:
-    """Canonical SMILES of a training set (for novelty), cached like reference statistics."""
+                 n_jobs: int | None = None, shipped: bool = True,
+                 recompute: bool = False) -> SortedSmiles:
+    """Canonical SMILES of a training set (for novelty), cached like reference statistics; for
+    MOSES's training set, from the file and the shipped rows whose canonical SMILES differ
+    (``shipped=False`` or ``recompute=True`` canonicalizes every row)."""
     root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
     src = _describe_and_key(source, root)
     label, raw = src.label, src.raw
     store = _Store(root, src.key)
     text, ends = store.path("sorted.txt"), store.load_arrays("sorted-ends.npz")
-    if not text.exists() or ends is None:
-        smiles, _ = _molecules(store, label, raw, n_jobs)
+    if recompute or not text.exists() or ends is None:
+        smiles, _ = _molecules(store, label, raw, n_jobs, recompute=recompute,
+                               content_sha256=src.content_sha256 if shipped else None)
         ordered = sorted(s.encode() for s in smiles)
         data = b"".join(s + b"\n" for s in ordered)
         atomic_write(text, lambda tmp: Path(tmp).write_bytes(data))
