@@ -46,6 +46,7 @@ from molvae.medchem import DRUG_LIKE, MedChemGuard
 from molvae.objectives import Objective, ObjectiveLike, Oracle, make_objective
 from molvae.predictor import Adam, LatentPredictor, fit_latent_predictor, model_fingerprint
 from molvae.prior import DiffusionPrior
+from molvae.progress import shown, track
 
 if TYPE_CHECKING:
     from molvae.vae import MolVAE
@@ -261,6 +262,9 @@ def _reference_set(reference: Any, vae: MolVAE) -> Container[str] | None:
 # --- gradient ascent -------------------------------------------------------------------------
 
 
+_ASCENT_PROGRESS_MIN = 20_000  # trajectory-steps: below this the ascent takes a second or two
+
+
 def ascend(predictor: LatentPredictor, z0: np.ndarray | torch.Tensor, *, objective: Objective,
            steps: int = 100, lr: float = 0.05, prior_weight: float = 0.1,
            decode_every: int = 10, exploration: float = 0.0, max_norm: float | None = None,
@@ -290,7 +294,8 @@ def ascend(predictor: LatentPredictor, z0: np.ndarray | torch.Tensor, *, objecti
     for p in predictor.net.parameters():
         p.requires_grad_(False)
     try:
-        for step in range(steps + 1):
+        for step in track(range(steps + 1), total=steps + 1, description="ascending", unit="step",
+                          show=shown(z.shape[0] * steps, _ASCENT_PROGRESS_MIN)):
             with torch.enable_grad():
                 members = predictor.forward(z)  # (K, N)
                 mean, std = members.mean(0), members.std(0, correction=0)

@@ -25,7 +25,7 @@ from torch import Tensor
 from molvae.model import END_ID, PAD_ID, START_ID, VAE, iter_gru_layers, tanh_
 from molvae.progress import shown, track
 
-_PROGRESS_MIN = 5000  # latents: below this, decoding takes a few seconds
+_PROGRESS_MIN = 2000  # latents: below this, decoding takes a few seconds
 
 __all__ = ["decode_latents", "DecodeStats"]
 
