@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -107,7 +108,7 @@ def main() -> None:
 
     row: dict = {"date": time.strftime("%Y-%m-%d"), "machine": _machine(), "seed": args.seed,
                  "n_samples": args.n_samples, "floor": args.floor,
-                 "command": "python " + " ".join(sys.argv)}
+                 "command": "python " + shlex.join(sys.argv)}
     start = time.perf_counter()
     if args.floor:
         label = args.label or "ZINC250k itself (the floor)"
