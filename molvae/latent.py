@@ -65,6 +65,23 @@ def _encode_one(vae: MolVAE, molecule: Any, what: str) -> np.ndarray:
     return z[0]
 
 
+def _onto_prior(learned: Any, path: np.ndarray, noise: np.ndarray,
+                seed: int | None) -> np.ndarray:
+    """Each point of ``path`` refined by the learned prior at its own ``noise`` level, every
+    point with the same noise draw (so neighbouring points stay neighbours)."""
+    import torch
+
+    draw = int(np.random.default_rng().integers(2 ** 62)) if seed is None else seed
+    out = path.copy()
+    for i, level in enumerate(noise):
+        if level <= 1e-9:
+            continue
+        generator = torch.Generator(device=learned.mean.device).manual_seed(draw)
+        out[i] = learned.refine(torch.as_tensor(path[i:i + 1]), noise=float(level),
+                                generator=generator).cpu().numpy()[0]
+    return out
+
+
 def _similarities(smiles: Sequence[str | None], reference: str) -> list[float]:
     from molvae.chemistry import tanimoto_to_many
 
@@ -78,23 +95,41 @@ def _similarities(smiles: Sequence[str | None], reference: str) -> list[float]:
 
 
 def interpolate(vae: MolVAE, start: Any, end: Any, steps: int = 8, *, method: Method = "slerp",
-                greedy: bool = True, seed: int | None = 0) -> pd.DataFrame:
+                greedy: bool = True, seed: int | None = 0, prior: str = "normal",
+                pull: float = 0.5) -> pd.DataFrame:
     """Decode ``steps`` evenly spaced points on the path between the codes of two molecules.
 
     Columns: ``t`` (0 at ``start``, 1 at ``end``), ``smiles`` (canonical; None if invalid),
     ``valid``, ``similarity_to_start``, ``similarity_to_end`` (Morgan-2 Tanimoto), ``changed``
     (differs from the previous row). The ends are the model's reconstructions, which may differ
     from the inputs when the model does not reconstruct them exactly.
+
+    ``prior="learned"`` moves each inner point onto the model's learned prior
+    (:meth:`~molvae.prior.DiffusionPrior.refine`, noise ``pull``·sin(πt): nothing at the ends,
+    ``pull`` halfway, the same noise draw for every point, from ``seed``). It is not the
+    default: between two encoded molecules the plain path already runs where the data is, and
+    the pull made paths jumpier and their molecules fail the medicinal-chemistry guard more
+    often (BENCHMARKS.md, ``benchmarks/interpolation.py``).
     """
     if steps < 2:
         raise ConfigError(f"steps must be at least 2 (the two ends), got {steps}")
     if method not in ("slerp", "linear"):
         raise ConfigError(f"method must be 'slerp' or 'linear', got {method!r}")
+    if prior not in ("normal", "learned"):
+        raise ConfigError(f"prior must be 'normal' or 'learned', got {prior!r}")
+    if not pull >= 0:
+        raise ConfigError(f"pull must be 0 or more, got {pull}")
+    learned = getattr(vae, "prior", None) if prior == "learned" else None
+    if prior == "learned" and learned is None:
+        raise MolvaeError("this model has no learned prior; fit one with `molvae prior fit "
+                          "--model PATH`, or interpolate with prior='normal'")
     from molvae.vae import _canonical_or_self
 
     za, zb = _encode_one(vae, start, "start"), _encode_one(vae, end, "end")
     t = np.linspace(0.0, 1.0, steps)
     path = slerp(za, zb, t) if method == "slerp" else lerp(za, zb, t)
+    if learned is not None and pull > 0:
+        path = _onto_prior(learned, path, pull * np.sin(np.pi * t), seed)
     smiles = vae.decode(path, greedy=greedy, seed=seed)
     start_smiles, end_smiles = _canonical_or_self(start), _canonical_or_self(end)
     previous = [None, *smiles[:-1]]

@@ -371,12 +371,14 @@ class MolVAE:
 
     def interpolate(self, start: str | Chem.Mol, end: str | Chem.Mol, steps: int = 8, *,
                     method: Literal["slerp", "linear"] = "slerp", greedy: bool = True,
-                    seed: int | None = 0) -> pd.DataFrame:
+                    seed: int | None = 0, prior: Literal["normal", "learned"] = "normal",
+                    pull: float = 0.5) -> pd.DataFrame:
         """Molecules decoded along the path between two molecules' codes
         (:func:`molvae.latent.interpolate`)."""
         from molvae.latent import interpolate
 
-        return interpolate(self, start, end, steps, method=method, greedy=greedy, seed=seed)
+        return interpolate(self, start, end, steps, method=method, greedy=greedy, seed=seed,
+                           prior=prior, pull=pull)
 
     def neighbors(self, molecule: str | Chem.Mol, n: int = 50, *, radius: float = 0.5,
                   max_draws: int | None = None, seed: int | None = 0) -> pd.DataFrame:

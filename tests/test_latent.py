@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from molvae.errors import InvalidMoleculeError
+from molvae.errors import InvalidMoleculeError, MolvaeError
 from molvae.latent import analogy, attribute_vector, interpolate, lerp, neighbors, shift, slerp
 
 from lookup_vae import LookupVAE
@@ -122,3 +122,32 @@ def test_neighbors_come_from_the_learned_prior_when_the_model_has_one(
     assert learned["smiles"].tolist() == [lookup_vae.smiles[11]]
     assert prior.calls == [((10, 6), 0.5), ((10, 6), 0.5)]  # radius in the codes' own scale
     assert set(normal["smiles"]) != {lookup_vae.smiles[11]}
+
+
+def test_interpolation_pulls_only_inner_points_onto_a_learned_prior_when_asked(
+        lookup_vae: LookupVAE) -> None:
+    import torch
+
+    class TowardMolecule:
+        """A stand-in prior whose refinement moves every point onto library molecule 11."""
+
+        def __init__(self) -> None:
+            self.std, self.mean, self.noises = torch.ones(6), torch.zeros(6), []
+
+        def refine(self, z, *, noise, generator=None):
+            self.noises.append(noise)
+            return torch.as_tensor(lookup_vae.points[11]).expand(z.shape[0], -1).clone()
+
+    a, b = lookup_vae.smiles[3], lookup_vae.smiles[40]
+    with pytest.raises(MolvaeError, match="no learned prior"):
+        interpolate(lookup_vae, a, b, steps=5, prior="learned")
+    prior = lookup_vae.prior = TowardMolecule()
+    try:
+        plain = interpolate(lookup_vae, a, b, steps=5)  # the default ignores the prior
+        assert prior.noises == []
+        pulled = interpolate(lookup_vae, a, b, steps=5, prior="learned", pull=0.8)
+    finally:
+        del lookup_vae.prior
+    assert prior.noises == pytest.approx([0.8 * np.sin(np.pi * t) for t in (0.25, 0.5, 0.75)])
+    assert pulled["smiles"].tolist() == [a] + [lookup_vae.smiles[11]] * 3 + [b]
+    assert plain["smiles"].tolist() != pulled["smiles"].tolist()
