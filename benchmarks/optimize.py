@@ -157,6 +157,7 @@ def run_unconstrained(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
             result = optimize(vae, name, n_starts=args.n_starts, steps=args.steps, lr=args.lr,
                               prior_weight=args.prior_weight, seed=seed, n_train=args.n_train,
                               max_heavy_atoms=args.max_heavy_atoms, guard=None,
+                              latent_prior=args.latent_prior,
                               decode_every=args.decode_every,
                               temperature=args.unconstrained_temperature or None,
                               rounds=args.unconstrained_rounds,
@@ -199,7 +200,8 @@ def run_constrained(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
                     seed=args.seeds[0], predictor=predictor, max_heavy_atoms=args.max_heavy_atoms,
                     decode_every=args.decode_every, novelty_reference=None,
                     temperature=args.temperature or None, rounds=args.rounds, centers=args.centers,
-                    graph_edits=args.constrained_graph_edits, guard=None)
+                    graph_edits=args.constrained_graph_edits, guard=None,
+                    latent_prior=args.latent_prior)
     out["settings"] = {k: v for k, v in settings.items() if k not in ("predictor", "guard")}
     out["optimize_seconds"], out["oracle_calls"] = 0.0, len(sample)
     # With one round the ascent does not depend on δ (the bound only filters what is decoded),
@@ -458,6 +460,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--prior-weight", type=float, default=0.1)
+    parser.add_argument("--latent-prior", default="auto", choices=["auto", "normal"],
+                        help="the ascent's prior (unconstrained and constrained parts): the "
+                             "model's learned prior when it has one (auto), or N(0, I)")
     parser.add_argument("--decode-every", type=int, default=10)
     parser.add_argument("--unconstrained-objectives", type=_unconstrained_names,
                         default=["plogp", "qed"], help="plogp and/or qed")
