@@ -254,8 +254,7 @@ def reference_statistics(
         if found:
             logger.info("reference %s: %s from the statistics shipped with molvae", label,
                         ", ".join(found))
-        for name, value in found.items():
-            _save_part(store, name, value, fcd_name)
+        for name, value in found.items():  # read from the package each time, not cached
             parts[name] = value
             missing.remove(name)
     rdkit_parts = [name for name in missing if name != "fcd"]
@@ -364,7 +363,7 @@ def read_shipped_canonical(content_sha256: str, n_rows: int,
         if "canonical_rows" not in data.files:
             return None
         meta = json.loads(str(data["meta"]))
-        if _release(meta.get("rdkit")) != _release(rdkit.__version__):
+        if not _same_rdkit_release(meta):
             logger.warning("shipped canonical SMILES in %s were made with RDKit %s (installed: "
                            "%s): canonicalizing instead", path.name, meta.get("rdkit"),
                            rdkit.__version__)
@@ -376,13 +375,16 @@ def read_shipped_canonical(content_sha256: str, n_rows: int,
     return dict(zip(rows, values))
 
 
-def _release(version: object) -> str:
-    return ".".join(str(version).split(".")[:2])
+def _same_rdkit_release(meta: dict) -> bool:
+    """Whether a shipped file was made with the installed RDKit release (year.month)."""
+    def release(version: object) -> str:
+        return ".".join(str(version).split(".")[:2])
+    return release(meta.get("rdkit")) == release(rdkit.__version__)
 
 
 def _stale_parts(meta: dict, parts: Sequence[str]) -> list[str]:
     """The parts a shipped file's toolkit versions do not cover for the installed ones."""
-    if _release(meta.get("rdkit")) != _release(rdkit.__version__):
+    if not _same_rdkit_release(meta):
         return list(parts)
     return ["fcd"] if "fcd" in parts and meta.get("fcd") != fcd_version() else []
 
@@ -411,11 +413,7 @@ def write_shipped(source: Source, dest: str | Path | None = None, *,
     logger.info("%s: canonicalizing %d rows to find those that differ", src.label, len(raw))
     canonical = canonicalize_many(raw, n_jobs=n_jobs)
     rows = [i for i, (r, c) in enumerate(zip(raw, canonical)) if r != c]
-    if len(rows) > 0.05 * len(raw):
-        rows = []
-        corrections = False
-    else:
-        corrections = True
+    corrections = len(rows) <= 0.05 * len(raw)
     meta = {"source": src.label, "rows": len(raw), "rdkit": rdkit.__version__,
             "molvae": __version__,
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
