@@ -1,8 +1,12 @@
 """Shared fixtures: a few hundred ZINC250k molecules, and a tiny model trained on them once per
-session (configs/tiny.yaml, a few seconds on a CPU) that every test module may reuse."""
+session (configs/tiny.yaml, a few seconds on a CPU) that every test module may reuse, and a
+stderr that passes for a terminal (for progress bars)."""
 
 from __future__ import annotations
 
+import io
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -77,3 +81,21 @@ def tiny_vae(tiny_checkpoint: Path):
     from molvae.vae import MolVAE
 
     return MolVAE.load(tiny_checkpoint, device="cpu", precision="fp32")
+
+
+class FakeTerminal(io.StringIO):
+    """A stderr that says it is a terminal, so progress bars draw into it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> Callable[[], FakeTerminal]:
+    """Call it inside the test (pytest's output capture replaces ``sys.stderr`` after fixtures
+    are set up): it puts a :class:`FakeTerminal` in place of ``sys.stderr`` and returns it."""
+    def install() -> FakeTerminal:
+        stderr = FakeTerminal()
+        monkeypatch.setattr(sys, "stderr", stderr)
+        return stderr
+    return install

@@ -14,6 +14,22 @@ from molvae.latent import analogy, attribute_vector, interpolate, lerp, neighbor
 from lookup_vae import LookupVAE
 
 
+class _TowardPoint:
+    """A stand-in learned prior whose refinement moves every point onto one code; it records
+    each call's (shape, noise)."""
+
+    def __init__(self, point: np.ndarray) -> None:
+        import torch
+
+        self.point = torch.as_tensor(point)
+        self.std, self.mean = torch.ones(len(point)), torch.zeros(len(point))
+        self.calls: list[tuple[tuple[int, ...], float]] = []
+
+    def refine(self, z, *, noise, generator=None):
+        self.calls.append((tuple(z.shape), noise))
+        return self.point.expand(z.shape[0], -1).clone()
+
+
 @pytest.fixture(scope="module")
 def lookup_vae(zinc_frame: pd.DataFrame) -> LookupVAE:
     return LookupVAE(zinc_frame["smiles"].tolist()[:300], dim=6)
@@ -99,20 +115,8 @@ def test_analogy_decodes_c_plus_b_minus_a(lookup_vae: LookupVAE) -> None:
 
 def test_neighbors_come_from_the_learned_prior_when_the_model_has_one(
         lookup_vae: LookupVAE) -> None:
-    import torch
-
-    class TowardNeighbour:
-        """A stand-in prior whose refinement moves every point onto library molecule 11."""
-
-        def __init__(self) -> None:
-            self.std, self.mean, self.calls = torch.ones(6), torch.zeros(6), []
-
-        def refine(self, z, *, noise, generator=None):
-            self.calls.append((tuple(z.shape), noise))
-            return torch.as_tensor(lookup_vae.points[11]).expand(z.shape[0], -1).clone()
-
     seed = lookup_vae.smiles[10]
-    prior = lookup_vae.prior = TowardNeighbour()
+    prior = lookup_vae.prior = _TowardPoint(lookup_vae.points[11])
     try:
         learned = neighbors(lookup_vae, seed, n=3, radius=0.5, max_draws=20, batch_size=10)
         normal = neighbors(lookup_vae, seed, n=3, radius=0.5, max_draws=20, batch_size=10,
@@ -126,28 +130,17 @@ def test_neighbors_come_from_the_learned_prior_when_the_model_has_one(
 
 def test_interpolation_pulls_only_inner_points_onto_a_learned_prior_when_asked(
         lookup_vae: LookupVAE) -> None:
-    import torch
-
-    class TowardMolecule:
-        """A stand-in prior whose refinement moves every point onto library molecule 11."""
-
-        def __init__(self) -> None:
-            self.std, self.mean, self.noises = torch.ones(6), torch.zeros(6), []
-
-        def refine(self, z, *, noise, generator=None):
-            self.noises.append(noise)
-            return torch.as_tensor(lookup_vae.points[11]).expand(z.shape[0], -1).clone()
-
     a, b = lookup_vae.smiles[3], lookup_vae.smiles[40]
     with pytest.raises(MolvaeError, match="no learned prior"):
         interpolate(lookup_vae, a, b, steps=5, prior="learned")
-    prior = lookup_vae.prior = TowardMolecule()
+    prior = lookup_vae.prior = _TowardPoint(lookup_vae.points[11])
     try:
         plain = interpolate(lookup_vae, a, b, steps=5)  # the default ignores the prior
-        assert prior.noises == []
+        assert prior.calls == []
         pulled = interpolate(lookup_vae, a, b, steps=5, prior="learned", pull=0.8)
     finally:
         del lookup_vae.prior
-    assert prior.noises == pytest.approx([0.8 * np.sin(np.pi * t) for t in (0.25, 0.5, 0.75)])
+    assert [noise for _, noise in prior.calls] == pytest.approx(
+        [0.8 * np.sin(np.pi * t) for t in (0.25, 0.5, 0.75)])
     assert pulled["smiles"].tolist() == [a] + [lookup_vae.smiles[11]] * 3 + [b]
     assert plain["smiles"].tolist() != pulled["smiles"].tolist()

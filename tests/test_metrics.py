@@ -302,6 +302,21 @@ def test_reference_statistics_are_cached(tmp_path, monkeypatch):
     np.testing.assert_array_equal(again.properties["QED"], first.properties["QED"])
 
 
+def _record_feature_calls(monkeypatch) -> list[list[str]]:
+    """The parts each later call of the reference module's compute_features asks for."""
+    import molvae.metrics.reference as reference_module
+
+    calls: list[list[str]] = []
+    real = reference_module.compute_features
+
+    def recording(*args, wanted, **kwargs):
+        calls.append(list(wanted))
+        return real(*args, wanted=wanted, **kwargs)
+
+    monkeypatch.setattr(reference_module, "compute_features", recording)
+    return calls
+
+
 def test_shipped_parts_replace_the_slow_computations_and_match_them(tmp_path, monkeypatch):
     import molvae.metrics.reference as reference_module
 
@@ -313,10 +328,7 @@ def test_shipped_parts_replace_the_slow_computations_and_match_them(tmp_path, mo
         raise AssertionError("ChemNet ran although FCD's statistics were shipped")
 
     monkeypatch.setattr(reference_module, "chemnet_activations", fail)
-    asked = []
-    real = reference_module.compute_features
-    monkeypatch.setattr(reference_module, "compute_features",
-                        lambda *a, wanted, **k: asked.append(list(wanted)) or real(*a, wanted=wanted, **k))
+    asked = _record_feature_calls(monkeypatch)
     fresh = reference_statistics(REF, cache_dir=tmp_path / "b", n_jobs=1, device="cpu")
     assert asked == [["fingerprints"]]  # only the fast part was computed
     np.testing.assert_allclose(fresh.fcd.sigma, computed.fcd.sigma, rtol=1e-6, atol=1e-7)
@@ -329,13 +341,8 @@ def test_shipped_parts_replace_the_slow_computations_and_match_them(tmp_path, mo
 
 
 def test_recompute_ignores_the_cache_and_the_shipped_parts(tmp_path, monkeypatch):
-    import molvae.metrics.reference as reference_module
-
     reference_statistics(REF, components=["scaffolds"], cache_dir=tmp_path, n_jobs=1)
-    calls = []
-    real = reference_module.compute_features
-    monkeypatch.setattr(reference_module, "compute_features",
-                        lambda *a, wanted, **k: calls.append(list(wanted)) or real(*a, wanted=wanted, **k))
+    calls = _record_feature_calls(monkeypatch)
     reference_statistics(REF, components=["scaffolds"], cache_dir=tmp_path, n_jobs=1)
     assert calls == []
     reference_statistics(REF, components=["scaffolds"], cache_dir=tmp_path, n_jobs=1, recompute=True)

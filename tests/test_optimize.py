@@ -458,23 +458,15 @@ def test_ascent_uses_the_models_learned_prior_as_its_pull_toward_the_data(
 
 
 def test_a_long_ascent_shows_a_bar_on_a_terminal_and_a_short_one_does_not(
-        lookup_vae: LookupVAE, monkeypatch) -> None:
-    import io
-    import sys
-
+        lookup_vae: LookupVAE, terminal) -> None:
     from molvae.optimize import ascend
     from molvae.predictor import fit_latent_predictor
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     z = torch.as_tensor(lookup_vae.points)
     predictor = fit_latent_predictor(z.numpy(), z[:, 0].numpy(), n_models=2, seed=0)
     common = dict(objective=make_objective("logp"), steps=20, lr=0.05, decode_every=20)
-    terminal = Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
+    stderr = terminal()
     ascend(predictor, np.zeros((8, lookup_vae.latent_dim), dtype=np.float32), **common)
-    assert "ascending" not in terminal.getvalue()  # 160 trajectory-steps: a blink
+    assert "ascending" not in stderr.getvalue()  # 160 trajectory-steps: a blink
     ascend(predictor, np.zeros((1000, lookup_vae.latent_dim), dtype=np.float32), **common)
-    assert "ascending" in terminal.getvalue()  # 20,000 trajectory-steps
+    assert "ascending" in stderr.getvalue()  # 20,000 trajectory-steps
