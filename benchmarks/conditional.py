@@ -17,14 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+import common  # noqa: E402,F401  (molvae from this checkout)
 
 from molvae.chemistry import compute_properties  # noqa: E402
 from molvae.config import load_config, with_overrides  # noqa: E402

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import common  # noqa: E402,F401  (molvae from this checkout)
 
 from molvae.chemistry import compute_properties, tanimoto_to_many  # noqa: E402
 from molvae.data import load_dataset  # noqa: E402

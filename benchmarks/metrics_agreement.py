@@ -29,9 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # molvae from this checkout
-SHARED = REPO.parent / "shared"
+from common import data_dir, peers_dir  # noqa: E402  (molvae from this checkout)
+
 TOLERANCE = {"FCD": 0.02}
 DEFAULT_TOLERANCE = 0.01
 
@@ -170,8 +169,8 @@ def main() -> None:
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--peers-venv", type=Path, default=Path(os.environ.get(
         "PEERS_VENV", "/tmp/peers-venv")))
-    parser.add_argument("--peers-dir", type=Path, default=SHARED / "peers")
-    parser.add_argument("--data-dir", type=Path, default=SHARED / "data")
+    parser.add_argument("--peers-dir", type=Path, default=peers_dir())
+    parser.add_argument("--data-dir", type=Path, default=data_dir())
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--moses-json", type=Path, help="reuse a MOSES result written before")
     parser.add_argument("--out", type=Path, default=None)

@@ -24,9 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import REPO, data_dir, peers_dir  # noqa: E402  (molvae from this checkout)
 from metrics_agreement import (  # noqa: E402
-    CHILD_TIMING, REPO, SHARED, compare, machine, read_samples, run_moses, test_molecules)
+    CHILD_TIMING, compare, machine, read_samples, run_moses, test_molecules)
 
 MOLVAE_CHILD = r"""
 import collections, json, resource, sys, time
@@ -67,7 +67,7 @@ def run_molvae(molecules: list[str], *, n_jobs: int, threads: int, cache_dir: Pa
 def warm_cache(n_jobs: int, cache_dir: Path | None) -> float:
     """Compute molvae's MOSES reference statistics and training set if not cached yet."""
     from molvae.metrics import reference_statistics
-    from molvae.metrics.reference import training_set
+    from molvae.metrics.novelty import training_set
 
     t0 = time.perf_counter()
     for source in ("moses:test", "moses:test_scaffolds"):
@@ -86,8 +86,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1, help="alternate runs of each")
     parser.add_argument("--peers-venv", type=Path, default=Path(os.environ.get(
         "PEERS_VENV", "/tmp/peers-venv")))
-    parser.add_argument("--peers-dir", type=Path, default=SHARED / "peers")
-    parser.add_argument("--data-dir", type=Path, default=SHARED / "data")
+    parser.add_argument("--peers-dir", type=Path, default=peers_dir())
+    parser.add_argument("--data-dir", type=Path, default=data_dir())
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()

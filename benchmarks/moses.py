@@ -6,7 +6,7 @@ test, for the SMILES and the SELFIES tokenizer, beside the published MOSES rows.
     # a reduced protocol for a CPU: fewer molecules and epochs; the report says "reduced"
     python benchmarks/moses.py --limit 100000 --epochs 2 --out bench-out/moses-reduced
 
-MOSES files come from ``--data-dir`` (default ``../shared/data``: moses_train.csv.gz, ...).
+MOSES files come from ``--data-dir`` (default ``$MOLVAE_DATA_DIR``: moses_train.csv.gz, ...).
 Each tokenizer's run goes to ``<out>/<tokenizer>/`` and is resumed if it was interrupted
 (``--resume``) or reused if it finished (``--skip-train``). Metrics use molvae's own
 implementation (``molvae.metrics.evaluate``, checked against MOSES's code by
@@ -19,12 +19,10 @@ import argparse
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from common import data_dir  # noqa: E402  (molvae from this checkout)
 
 import torch  # noqa: E402
 
@@ -33,7 +31,7 @@ from molvae.metrics import evaluate  # noqa: E402
 from molvae.training import train  # noqa: E402
 from molvae.vae import MolVAE  # noqa: E402
 
-#: published rows (MOSES README, GUIDE §7): the models to beat
+#: published rows (the MOSES README and paper): the models to beat
 PUBLISHED = {
     "MOSES VAE": {"valid": 0.977, "unique@10000": 0.998, "FCD/Test": 0.099, "SNN/Test": 0.626,
                   "IntDiv": 0.856, "Novelty": 0.695},
@@ -54,7 +52,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tokenizers", default="smiles,selfies")
     parser.add_argument("--config", default="moses")
-    parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--data-dir", type=Path, default=data_dir())
     parser.add_argument("--limit", type=int, default=None, help="train on the first N molecules")
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=None)

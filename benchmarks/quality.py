@@ -37,8 +37,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from common import REPO  # noqa: E402  (molvae from this checkout)
 
 from molvae.data import checkpoint_splits, read_smiles, zinc250k_path  # noqa: E402
 from molvae.files import atomic_write_text  # noqa: E402

@@ -13,13 +13,11 @@ import argparse
 import json
 import platform
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import common  # noqa: E402,F401  (molvae from this checkout)
 
 from molvae.vae import MolVAE  # noqa: E402
 

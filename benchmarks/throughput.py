@@ -3,7 +3,7 @@
     python benchmarks/throughput.py --config moses_vae_size --device cpu --out bench.json
 
 Molecules: a seeded random subset (default 50,000) of the MOSES training split
-(``/work/shared/data/moses_train.csv.gz``, column SMILES — the set the MOSES VAE benchmark
+(``moses_train.csv.gz`` of ``$MOLVAE_DATA_DIR``, column SMILES — the set the MOSES VAE benchmark
 uses), or ``--data FILE [--smiles-column COL]``.
 
 Training: the real optimizer step of ``molvae.training`` (forward, loss, backward, clipping,
@@ -49,20 +49,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from common import data_dir, peers_dir  # noqa: E402  (molvae from this checkout)
 
 from molvae.config import load_config, with_overrides  # noqa: E402
 from molvae.data import read_smiles  # noqa: E402
-from molvae.model import VAE, END_ID, resolve_device, resolve_precision  # noqa: E402
+from molvae.devices import resolve_device, resolve_precision  # noqa: E402
+from molvae.model import END_ID, VAE  # noqa: E402
 from molvae.sampling import DecodeStats, decode_latents  # noqa: E402
 from molvae.tokenizers import make_tokenizer  # noqa: E402
-from molvae.train_step import TrainStep  # noqa: E402
-from molvae.training_data import Encoded, length_bucketed_batches  # noqa: E402
+from molvae.training.step import TrainStep  # noqa: E402
+from molvae.training.encoded import Encoded, length_bucketed_batches  # noqa: E402
 from molvae.vae import MolVAE  # noqa: E402
 
-DEFAULT_DATA = Path("/work/shared/data/moses_train.csv.gz")
-PEERS = REPO.parent / "shared" / "peers"
+DEFAULT_DATA = data_dir() / "moses_train.csv.gz"
+PEERS = peers_dir()
 
 
 def read_molecules(path: Path, column: str | None, subset: int, seed: int) -> list[str]:
