@@ -2,7 +2,7 @@
 
 :class:`GraphModel` is a GIN (torch-geometric ``GINEConv``) on RDKit molecular graphs.
 ``model(smiles) -> list[float]`` makes it a scoring oracle for a property RDKit cannot compute
-(an assay, a docking score): ``optimize(vae, model, budget=2000)``, or from a shell
+(an assay, a docking score): ``optimize(vae, model, Search(budget=2000))``, or from a shell
 ``molvae predictor train assay.csv --target pIC50 --graph -o gin.safetensors`` and then
 ``molvae optimize --oracle gin.safetensors``. Saved as safetensors with the JSON description in
 the header (no pickle) and a readable ``.json`` report beside it.
@@ -26,17 +26,17 @@ from torch import Tensor, nn
 
 from molvae.errors import CheckpointError, MolvaeError
 from molvae.files import atomic_write, atomic_write_text
-from molvae.predictor import (
-    _FORMAT_VERSION,
-    _META_KEY,
+from molvae.fitting import (
+    FORMAT_VERSION,
+    META_KEY,
     Adam,
     PredictorReport,
-    _read_labels,
-    _read_safetensors,
-    _split,
+    read_labels,
+    read_safetensors,
     regression_metrics,
+    split,
 )
-from molvae.schedules import lr_at
+from molvae.training.schedules import lr_at
 
 __all__ = ["GraphModel", "fit_graph_model", "train_graph_model_from_file", "ATOM_FEATURES",
            "BOND_FEATURES"]
@@ -149,7 +149,7 @@ class _GIN(nn.Module):
 class GraphModel:
     """A GIN regressor on molecular graphs: ``model(smiles) -> list[float]`` (NaN if invalid).
 
-    Use it as an oracle: ``optimize(vae, graph_model, budget=2000)``.
+    Use it as an oracle: ``optimize(vae, graph_model, Search(budget=2000))``.
     """
 
     def __init__(self, net: _GIN, *, target: str, y_mean: float, y_std: float, hidden: int,
@@ -184,19 +184,19 @@ class GraphModel:
         path = Path(path)
         if path.suffix != ".safetensors":
             path = path.with_suffix(".safetensors")
-        meta = {"format": _GRAPH_FORMAT, "format_version": _FORMAT_VERSION, "target": self.target,
+        meta = {"format": _GRAPH_FORMAT, "format_version": FORMAT_VERSION, "target": self.target,
                 "y_mean": self.y_mean, "y_std": self.y_std, "hidden": self.hidden,
                 "layers": self.layers, "bond_features": self.net.bond_features,
                 "report": self.report.to_dict() if self.report is not None else None}
         tensors = {k: v.detach().cpu().contiguous().clone() for k, v in self.net.state_dict().items()}
-        atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata={_META_KEY: json.dumps(meta)}))
+        atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata={META_KEY: json.dumps(meta)}))
         atomic_write_text(path.with_suffix(".json"), json.dumps(meta, indent=1) + "\n")
         self.saved_to = path
         return path
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> GraphModel:
-        meta, tensors = _read_safetensors(Path(path), _GRAPH_FORMAT)
+        meta, tensors = read_safetensors(Path(path), _GRAPH_FORMAT)
         try:
             net = _GIN(int(meta["hidden"]), int(meta["layers"]), bool(meta["bond_features"]))
             net.load_state_dict(tensors)
@@ -230,7 +230,7 @@ def fit_graph_model(smiles: Sequence[str], values: Sequence[float], *, target: s
     graphs = [graphs_all[i] for i in keep]
     y = y_all[keep]
     rng = np.random.default_rng(seed)
-    train_idx, valid_idx = _split(len(y), valid_fraction, rng)
+    train_idx, valid_idx = split(len(y), valid_fraction, rng)
     y_mean, y_std = float(y[train_idx].mean()), float(y[train_idx].std()) or 1.0
     target_t = torch.as_tensor((y - y_mean) / y_std, dtype=torch.float32)
 
@@ -274,7 +274,7 @@ def train_graph_model_from_file(data_path: str | os.PathLike[str], target: str,
     it to ``out`` (``.safetensors`` + ``.json``). Rows with an invalid SMILES or a missing label
     are dropped and counted. Load it with ``GraphModel.load(out)`` and pass it to ``optimize``
     as the objective."""
-    smiles, values, _ = _read_labels(Path(data_path).expanduser(), target, smiles_column)
+    smiles, values, _ = read_labels(Path(data_path).expanduser(), target, smiles_column)
     model = fit_graph_model(smiles, values, target=target, seed=seed, epochs=epochs)
     model.save(out)
     assert model.report is not None

@@ -20,7 +20,6 @@ in fp32. Forward + backward of a 3×512 GRU over 512 × 40 tokens on one AVX-512
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,8 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from molvae.config import ModelConfig, Precision
-from molvae.errors import ConfigError
+from molvae.config import ModelConfig
 
 __all__ = [
     "VAEOutput",
@@ -41,9 +39,6 @@ __all__ = [
     "VAE",
     "GRURecurrence",
     "vae_loss",
-    "resolve_device",
-    "resolve_precision",
-    "autocast",
     "tanh_",
 ]
 
@@ -51,44 +46,6 @@ PAD_ID, START_ID, END_ID, UNK_ID = 0, 1, 2, 3  # fixed by molvae.tokenizers.Voca
 
 
 # ----------------------------------------------------------------------------- devices
-
-
-def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
-    """``"auto"``/``None`` → ``cuda`` when available, else ``cpu``; anything else as given."""
-    if device is None or str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except RuntimeError as exc:
-        raise ConfigError(f"unknown device {str(device)!r}; use auto, cpu, cuda or cuda:N") from exc
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device {str(device)!r} asked for, but CUDA is not available here; "
-                          "use --device cpu (or auto)")
-    return resolved
-
-
-def resolve_precision(precision: Precision | str, device: torch.device) -> torch.dtype:
-    """The matmul dtype for ``precision`` on ``device`` (``auto``: bf16 where it is fast)."""
-    precision = Precision(precision)
-    if precision is Precision.FP32:
-        return torch.float32
-    if precision is Precision.BF16:
-        return torch.bfloat16
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
-    if device.type == "cpu":
-        cpu = getattr(torch, "cpu", None)
-        fast = any(getattr(cpu, name, lambda: False)() for name in
-                   ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
-        return torch.bfloat16 if fast else torch.float32
-    return torch.float32
-
-
-def autocast(device: torch.device, mm_dtype: torch.dtype) -> contextlib.AbstractContextManager:
-    """bf16 autocast on ``device`` when ``mm_dtype`` is bf16, else a no-op context."""
-    if mm_dtype == torch.float32 or device.type not in ("cpu", "cuda"):
-        return contextlib.nullcontext()
-    return torch.autocast(device.type, dtype=mm_dtype)
 
 
 # ----------------------------------------------------------------------------- GRU kernel

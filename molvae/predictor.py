@@ -20,7 +20,6 @@ A model learned straight from labelled molecules, for properties RDKit cannot co
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import logging
@@ -29,7 +28,6 @@ import os
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,14 +35,23 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor, nn
-from torch.optim.adamw import adamw
 
-from molvae.errors import CheckpointError, DatasetError, MolvaeError
+from molvae.errors import CheckpointError, MolvaeError
 from molvae.files import atomic_write, atomic_write_text
-from molvae.schedules import lr_at
+from molvae.fitting import (
+    FORMAT_VERSION,
+    META_KEY,
+    Adam,
+    PredictorReport,
+    read_labels,
+    read_safetensors,
+    regression_metrics,
+    split,
+)
+from molvae.training.schedules import lr_at
 
 if TYPE_CHECKING:
-    from molvae.vae import MolVAE
+    from molvae.latent_model import LatentModel
 
 __all__ = [
     "PredictorReport",
@@ -56,97 +63,11 @@ __all__ = [
     "predictor_path",
     "load_predictor",
     "model_fingerprint",
-    "regression_metrics",
 ]
 
 logger = logging.getLogger(__name__)
 
 _FORMAT = "molvae.predictor"
-_FORMAT_VERSION = 1
-_META_KEY = "molvae"
-
-
-# --- reports and metrics ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PredictorReport:
-    """How a predictor was fitted and how well it does on held-out molecules.
-
-    ``r2`` and ``spearman`` are on the held-out split (NaN when there was none).
-    """
-
-    target: str
-    n_train: int
-    n_valid: int
-    r2: float
-    spearman: float
-    rmse: float
-    seconds: float
-    n_dropped: int = 0  # rows left out: invalid SMILES, missing labels, not encodable
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                for k, v in dataclasses.asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PredictorReport:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: (math.nan if v is None else v) for k, v in data.items() if k in names})
-
-
-def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    """R², Spearman's rank correlation and RMSE (NaN where undefined).
-
-    >>> {k: round(v, 3) for k, v in regression_metrics(np.arange(4.0), np.arange(4.0) ** 2).items()}
-    {'r2': -7.0, 'spearman': 1.0, 'rmse': 3.162}
-    """
-    y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
-    if len(y_true) < 2:
-        return {"r2": math.nan, "spearman": math.nan, "rmse": math.nan}
-    ss_tot = float(((y_true - y_true.mean()) ** 2).sum())
-    ss_res = float(((y_true - y_pred) ** 2).sum())
-    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else math.nan
-    # Spearman = Pearson of average ranks (pandas' own .corr("spearman") imports SciPy: slow)
-    ranks_true = pd.Series(y_true).rank().to_numpy()
-    ranks_pred = pd.Series(y_pred).rank().to_numpy()
-    spearman = math.nan
-    if ranks_true.std() > 0 and ranks_pred.std() > 0:
-        spearman = float(np.corrcoef(ranks_true, ranks_pred)[0, 1])
-    return {"r2": r2, "spearman": spearman, "rmse": math.sqrt(ss_res / len(y_true))}
-
-
-class Adam:
-    """Adam (decoupled weight decay when ``weight_decay``) over a few tensors, stepped with
-    gradients passed in: state for ``torch.optim``'s functional ``adamw``.
-
-    Constructing the first ``torch.optim.Adam`` of a process imports about 800 modules (the
-    compiler stack: 1–2 s); the functional form, the same arithmetic, imports none.
-    """
-
-    def __init__(self, params: Sequence[Tensor], *, lr: float, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
-        self.params = list(params)
-        self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay
-        self.m = [torch.zeros_like(p) for p in self.params]
-        self.v = [torch.zeros_like(p) for p in self.params]
-        self.steps = [torch.zeros((), dtype=torch.float32) for _ in self.params]
-
-    @torch.no_grad()
-    def step(self, grads: Sequence[Tensor], lr: float | None = None) -> None:
-        adamw(self.params, list(grads), self.m, self.v, [], self.steps, foreach=False,
-              amsgrad=False, beta1=self.betas[0], beta2=self.betas[1],
-              lr=self.lr if lr is None else lr, weight_decay=self.weight_decay, eps=self.eps,
-              maximize=False)
-
-
-def _split(n: int, valid_fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    order = rng.permutation(n)
-    n_valid = int(round(n * valid_fraction)) if n >= 10 else 0
-    return order[n_valid:], order[:n_valid]
-
-
-# --- the latent MLP ensemble -----------------------------------------------------------------
 
 
 class _EnsembleMLP(nn.Module):
@@ -230,7 +151,7 @@ class LatentPredictor:
             return np.zeros(0), np.zeros(0)
         return torch.cat(means).numpy().astype(np.float64), torch.cat(stds).numpy().astype(np.float64)
 
-    def predict_smiles(self, vae: MolVAE, smiles: Sequence[str]) -> pd.DataFrame:
+    def predict_smiles(self, vae: LatentModel, smiles: Sequence[str]) -> pd.DataFrame:
         """Encode ``smiles`` with ``vae`` and predict: columns smiles, predicted, uncertainty."""
         z = vae.encode(list(smiles), on_invalid="nan")
         mean, std = self.predict(np.nan_to_num(z))
@@ -238,7 +159,7 @@ class LatentPredictor:
         mean[bad], std[bad] = np.nan, np.nan
         return pd.DataFrame({"smiles": list(smiles), "predicted": mean, "uncertainty": std})
 
-    def as_oracle(self, vae: MolVAE) -> Callable[[list[str]], list[float]]:
+    def as_oracle(self, vae: LatentModel) -> Callable[[list[str]], list[float]]:
         """An objective for ``optimize``: each molecule re-encoded by ``vae`` and predicted.
 
         For labels no program can compute (an assay value learned with ``molvae predictor
@@ -254,7 +175,7 @@ class LatentPredictor:
     # -- persistence
 
     def _meta(self) -> dict[str, Any]:
-        return {"format": _FORMAT, "format_version": _FORMAT_VERSION, "target": self.target,
+        return {"format": _FORMAT, "format_version": FORMAT_VERSION, "target": self.target,
                 "n_models": self.n_models, "latent_dim": self.latent_dim, "hidden": self.hidden,
                 "y_mean": self.y_mean, "y_std": self.y_std,
                 "model_fingerprint": self.model_fingerprint,
@@ -271,16 +192,16 @@ class LatentPredictor:
         meta = self._meta()
         tensors = {name: p.detach().cpu().contiguous().clone() for name, p in self.net.named_parameters()}
         tensors.update(z_mean=self.z_mean.contiguous().clone(), z_std=self.z_std.contiguous().clone())
-        atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata={_META_KEY: json.dumps(meta)}))
+        atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata={META_KEY: json.dumps(meta)}))
         atomic_write_text(path.with_suffix(".json"), json.dumps(meta, indent=1) + "\n")
         self.saved_to = path
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], *, vae: MolVAE | None = None) -> LatentPredictor:
+    def load(cls, path: str | os.PathLike[str], *, vae: LatentModel | None = None) -> LatentPredictor:
         """Read a predictor (nothing in the file is executed). With ``vae``, check that it was
         fitted for that model's weights."""
-        meta, tensors = _read_safetensors(Path(path), _FORMAT)
+        meta, tensors = read_safetensors(Path(path), _FORMAT)
         try:
             generator = torch.Generator().manual_seed(0)
             net = _EnsembleMLP(int(meta["n_models"]), int(meta["latent_dim"]), int(meta["hidden"]),
@@ -304,24 +225,7 @@ class LatentPredictor:
         return predictor
 
 
-def _read_safetensors(path: Path, expected_format: str) -> tuple[dict[str, Any], dict[str, Tensor]]:
-    from safetensors import SafetensorError, safe_open
-
-    if not path.is_file():
-        raise CheckpointError(f"no predictor at {str(path)!r}; fit one first (molvae predictor train)")
-    try:
-        with safe_open(str(path), framework="pt") as handle:
-            meta = json.loads((handle.metadata() or {}).get(_META_KEY, "{}"))
-            tensors = {k: handle.get_tensor(k) for k in handle.keys()}
-    except (SafetensorError, OSError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"cannot read {str(path)!r}: {exc}") from exc
-    if meta.get("format") != expected_format:
-        raise CheckpointError(f"{str(path)!r} is not a {expected_format} file "
-                              f"(format {meta.get('format')!r})")
-    return meta, tensors
-
-
-def model_fingerprint(vae: MolVAE) -> str:
+def model_fingerprint(vae: LatentModel) -> str:
     """sha256 (first 16 hex digits) of the model's weights: predictors on z belong to one model."""
     digest = hashlib.sha256()
     for name, tensor in sorted(vae.model.state_dict().items()):
@@ -354,7 +258,7 @@ def fit_latent_predictor(z: np.ndarray, values: Sequence[float], *, target: str 
         raise MolvaeError(f"only {len(y)} molecule(s) with a finite label and latent code: too few "
                           "to fit a predictor")
     rng = np.random.default_rng(seed)
-    train_idx, valid_idx = _split(len(y), valid_fraction, rng)
+    train_idx, valid_idx = split(len(y), valid_fraction, rng)
     z_tr, y_tr = torch.as_tensor(z[train_idx]), y[train_idx]
     z_mean, z_std = z_tr.mean(0), z_tr.std(0, correction=0).clamp_min(1e-6)
     y_mean, y_std = float(y_tr.mean()), float(y_tr.std()) or 1.0
@@ -392,7 +296,7 @@ def fit_latent_predictor(z: np.ndarray, values: Sequence[float], *, target: str 
     return predictor
 
 
-def fit_predictor(vae: MolVAE, smiles: Sequence[str], values: Sequence[float], *,
+def fit_predictor(vae: LatentModel, smiles: Sequence[str], values: Sequence[float], *,
                   n_models: int = 5, seed: int = 0, target: str = "value", hidden: int = 64,
                   valid_fraction: float = 0.1, steps: int | None = None) -> LatentPredictor:
     """Fit an MLP ensemble on ``vae``'s encoder means of ``smiles`` to ``values``.
@@ -414,32 +318,21 @@ def fit_predictor(vae: MolVAE, smiles: Sequence[str], values: Sequence[float], *
     return predictor
 
 
-def fit_property_predictor(vae: MolVAE, name: str, *, dataset: Any = "zinc", n: int = 5000,
+def fit_property_predictor(vae: LatentModel, name: str, *, dataset: Any = "zinc", n: int = 5000,
                            seed: int = 0, n_models: int = 5) -> LatentPredictor:
     """A predictor for a registered property (``"plogp"``, ``"qed"``, ...), fitted on ``n``
     random molecules of ``dataset`` (a name, a path, a :class:`~molvae.data.Dataset`, a
     DataFrame with ``smiles`` or a list of SMILES) with the property computed by RDKit."""
     from molvae.chemistry import compute_properties
 
-    smiles = _dataset_smiles(dataset)
+    from molvae.optimizer.inputs import dataset_smiles
+
+    smiles = dataset_smiles(dataset)
     rng = np.random.default_rng(seed)
     if len(smiles) > n:
         smiles = [smiles[i] for i in np.sort(rng.choice(len(smiles), n, replace=False))]
     values = compute_properties(smiles, [name])[name].to_numpy()
     return fit_predictor(vae, smiles, values, n_models=n_models, seed=seed, target=name)
-
-
-def _dataset_smiles(dataset: Any) -> list[str]:
-    if isinstance(dataset, (str, os.PathLike)):
-        # the rows as written: callers sample from them and canonicalize only their sample
-        from molvae.data import dataset_path, read_smiles
-
-        return [s for s in read_smiles(dataset_path(dataset)) if s]
-    if isinstance(dataset, pd.DataFrame):
-        return dataset["smiles"].dropna().astype(str).tolist()
-    if hasattr(dataset, "smiles"):
-        return list(dataset.smiles)
-    return [s for s in dataset if isinstance(s, str)]
 
 
 # --- files beside the model ------------------------------------------------------------------
@@ -469,46 +362,9 @@ def predictor_path(model_path: str | os.PathLike[str], target: str) -> Path:
 
 
 def load_predictor(model_path: str | os.PathLike[str], target: str, *,
-                   vae: MolVAE | None = None) -> LatentPredictor:
+                   vae: LatentModel | None = None) -> LatentPredictor:
     """The predictor of ``target`` saved beside the model at ``model_path``."""
     return LatentPredictor.load(predictor_path(model_path, target), vae=vae)
-
-
-def _read_labels(data_path: Path, target: str, smiles_column: str | None) -> tuple[list[str], np.ndarray, int]:
-    """SMILES and labels from a CSV/TSV (or .smi: ``SMILES value`` per line)."""
-    from molvae.chemistry import compute_properties, list_properties
-
-    if not data_path.is_file():
-        raise DatasetError(f"no such file: {str(data_path)!r}; give a CSV with a SMILES column and "
-                           f"a '{target}' column")
-    suffix = "".join(data_path.suffixes[-2:]).lower()
-    if ".smi" in suffix or ".txt" in suffix:
-        frame = pd.read_csv(data_path, sep=r"\s+", header=None, comment=None, engine="python")
-        frame.columns = ["smiles", *[f"column{i}" for i in range(1, frame.shape[1])]]
-        if target not in frame and frame.shape[1] >= 2:
-            frame = frame.rename(columns={"column1": target})
-        smiles_column = "smiles"
-    else:
-        frame = pd.read_csv(data_path, sep="\t" if ".tsv" in suffix else ",")
-    if smiles_column is None:
-        matches = [c for c in frame.columns if str(c).lower() in ("smiles", "canonical_smiles", "smi")]
-        if not matches:
-            raise DatasetError(f"{data_path.name!r} has no SMILES column (columns: "
-                               f"{', '.join(map(str, frame.columns))}); name it with --smiles-column")
-        smiles_column = matches[0]
-    if smiles_column not in frame:
-        raise DatasetError(f"{data_path.name!r} has no column {smiles_column!r} (columns: "
-                           f"{', '.join(map(str, frame.columns))})")
-    smiles = frame[smiles_column].astype("string").fillna("").astype(str).tolist()
-    if target in frame:
-        values = pd.to_numeric(frame[target], errors="coerce").to_numpy(dtype=np.float64)
-    elif target in list_properties():  # a built-in property: computed by RDKit
-        values = compute_properties(smiles, [target])[target].to_numpy()
-    else:
-        raise DatasetError(f"{data_path.name!r} has no column {target!r} (columns: "
-                           f"{', '.join(map(str, frame.columns))}) and it is not a built-in "
-                           f"property ({', '.join(list_properties())})")
-    return smiles, values, int((~np.isfinite(values)).sum())
 
 
 def train_predictor_from_file(model_path: str | os.PathLike[str], data_path: str | os.PathLike[str],
@@ -527,7 +383,7 @@ def train_predictor_from_file(model_path: str | os.PathLike[str], data_path: str
 
     checkpoint = _resolve_checkpoint(model_path)
     vae = MolVAE.load(checkpoint)
-    smiles, values, _ = _read_labels(Path(data_path).expanduser(), target, smiles_column)
+    smiles, values, _ = read_labels(Path(data_path).expanduser(), target, smiles_column)
     predictor = fit_predictor(vae, smiles, values, n_models=n_models, seed=seed, target=target)
     if out is None and not checkpoint.exists():  # a shipped model: its folder is the package's
         out = Path("predictors") / str(model_path) / f"{_file_name(target)}.safetensors"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from molvae.errors import ConfigError
 from molvae.model import END_ID, PAD_ID, START_ID, VAE, iter_gru_layers, tanh_
 from molvae.progress import shown, track
 
@@ -36,6 +37,23 @@ class DecodeStats:
 
     steps: int = 0  # decoder steps run (the longest sequence, at most max_length - 1)
     row_steps: int = 0  # sum over steps of the rows still decoding
+
+
+def decoding_temperature(temperature: float) -> float:
+    """The one temperature rule of every decoder option: 0 decodes greedily (the most likely token
+    each step), above 0 samples tokens from the softmax at that temperature; anything else (a
+    negative number, NaN) is a :class:`~molvae.errors.ConfigError` (a ``MolvaeError`` and a
+    ``ValueError``).
+
+    >>> decoding_temperature(0)
+    0.0
+    >>> decoding_temperature(-1)
+    Traceback (most recent call last):
+    molvae.errors.ConfigError: temperature must be 0 (greedy decoding) or positive, got -1
+    """
+    if not temperature >= 0:
+        raise ConfigError(f"temperature must be 0 (greedy decoding) or positive, got {temperature}")
+    return float(temperature)
 
 
 @torch.inference_mode()
@@ -55,11 +73,11 @@ def decode_latents(
     """Token ids (N, ≤ max_length) decoded from ``z`` (N, Z): ``<bos>`` first, then tokens up to
     and including ``<eos>``, then ``<pad>``. A row without ``<eos>`` hit ``max_length``.
 
-    ``greedy`` takes the most likely token; otherwise tokens are drawn from the softmax at
-    ``temperature`` with ``generator``. ``conditions`` (N, C) are standardized condition values.
+    ``greedy`` (or ``temperature`` 0, :func:`decoding_temperature`) takes the most likely token;
+    otherwise tokens are drawn from the softmax at ``temperature`` with ``generator``.
+    ``conditions`` (N, C) are standardized condition values.
     """
-    if not greedy and temperature <= 0:
-        raise ValueError(f"temperature must be positive, got {temperature}")
+    greedy = greedy or decoding_temperature(temperature) == 0
     device = next(model.parameters()).device
     z = z.to(device=device, dtype=torch.float32)
     if conditions is not None:

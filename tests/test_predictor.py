@@ -19,7 +19,6 @@ from molvae.predictor import (
     fit_predictor,
     load_predictor,
     predictor_path,
-    regression_metrics,
     train_predictor_from_file,
 )
 
@@ -96,11 +95,6 @@ def test_train_predictor_from_file_saves_beside_the_model(zinc_frame: pd.DataFra
     assert load_predictor(model_copy, "pIC50").report == report
     with pytest.raises(DatasetError, match="no column 'pKi'.*SMILES, pIC50"):
         train_predictor_from_file(model_copy, csv, "pKi")
-
-
-def test_regression_metrics_are_nan_when_undefined() -> None:
-    assert all(math.isnan(v) for v in regression_metrics(np.ones(1), np.ones(1)).values())
-    assert math.isnan(regression_metrics(np.ones(5), np.arange(5.0))["r2"])
 
 
 def test_docstring_examples_run() -> None:

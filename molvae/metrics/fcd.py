@@ -21,7 +21,8 @@ import torch
 
 from molvae.errors import MolvaeError
 from molvae.metrics.features import progress
-from molvae.metrics.similarity import one_torch_thread, resolve_device, thread_map
+from molvae.devices import resolve_device
+from molvae.metrics.similarity import one_torch_thread, thread_map
 
 __all__ = ["Gaussian", "chemnet_activations", "fit_gaussian", "frechet_distance"]
 

@@ -18,11 +18,9 @@ Definitions (MOSES's):
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import repeat
 from typing import TypeVar
@@ -33,6 +31,7 @@ from rdkit.Chem.Scaffolds import MurckoScaffold
 
 from molvae.chemistry import compute_properties, rdkit_quiet
 from molvae.metrics.filters import _patterns, passes_filters
+from molvae.parallel import process_pool
 from molvae.progress import shown, track
 
 __all__ = [
@@ -144,11 +143,6 @@ def progress(items: Iterable[T], *, total: int, description: str, n_molecules: i
     """A bar over ``items`` for jobs of at least a few thousand molecules on a terminal."""
     return track(items, total=total, description=description, unit="chunk",
                  show=shown(n_molecules, _PROGRESS_MIN))
-
-
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    start = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(start))
 
 
 def compute_features(

@@ -26,12 +26,13 @@ from typing import TypeVar
 import numpy as np
 import torch
 
+from molvae.devices import resolve_device
+
 __all__ = [
     "ReferenceFingerprints",
     "max_tanimoto",
     "mean_tanimoto_powers",
     "one_torch_thread",
-    "resolve_device",
     "thread_map",
 ]
 
@@ -39,13 +40,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 _ROWS = 512  # query rows per product
 _COLUMNS = 8192  # reference columns per product: the int32 block stays in cache
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """``'auto'`` → CUDA when present, else CPU; anything else as torch understands it."""
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 @functools.lru_cache(maxsize=None)
