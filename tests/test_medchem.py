@@ -77,11 +77,3 @@ def test_polyenes_fail_while_one_alkene_passes() -> None:
     assert any("2 non-aromatic C=C" in a for a in exocyclic), exocyclic
     assert MedChemGuard(max_alkenes=None, catalogs=(), max_sa=None).passes(
         mol("CC=CC=C1SC=CC=C1c1ccccc1"))
-
-
-def test_the_module_examples_hold() -> None:
-    import doctest
-
-    import molvae.medchem
-
-    assert doctest.testmod(molvae.medchem, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0

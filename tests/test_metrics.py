@@ -84,8 +84,8 @@ REF = [
 ]
 TRAIN = GEN[:20] + ["O=C(O)c1ccccc1"]  # 20 of the generated molecules and benzoic acid
 
-# What molsets 0.3.1 (MOSES's own code, RDKit 2026.09.1, in the peers venv of
-# /work/shared/peers) gives on GEN against REF with TRAIN: fraction_valid(GEN); then on
+# What molsets 0.3.1 (MOSES's own code, RDKit 2026.09.1, in its own virtual environment as
+# benchmarks/metrics_agreement.py builds it) gives on GEN against REF with TRAIN: fraction_valid(GEN); then on
 # remove_invalid(GEN): fraction_unique(gen, 1000); compute_intermediate_statistics(REF) and
 # FCDMetric / SNNMetric / FragMetric / ScafMetric / WassersteinMetric(logP, SA, QED, weight);
 # internal_diversity(mols, p=1 and 2); fraction_passes_filters; novelty(mols, TRAIN).
@@ -319,10 +319,11 @@ def _record_feature_calls(monkeypatch) -> list[list[str]]:
 
 def test_shipped_parts_replace_the_slow_computations_and_match_them(tmp_path, monkeypatch):
     import molvae.metrics.reference as reference_module
+    from molvae.metrics.shipped.writer import write_shipped
 
     computed = reference_statistics(REF, cache_dir=tmp_path / "a", n_jobs=1, device="cpu")
     shipped_dir = tmp_path / "shipped"
-    reference_module.write_shipped(REF, shipped_dir / "ref.npz", cache_dir=tmp_path / "a")
+    write_shipped(REF, shipped_dir / "ref.npz", cache_dir=tmp_path / "a")
     monkeypatch.setattr(reference_module, "SHIPPED_DIR", shipped_dir)
     def fail(*args, **kwargs):
         raise AssertionError("ChemNet ran although FCD's statistics were shipped")
@@ -351,9 +352,10 @@ def test_recompute_ignores_the_cache_and_the_shipped_parts(tmp_path, monkeypatch
 
 def test_shipped_parts_made_with_another_rdkit_release_are_recomputed(tmp_path, monkeypatch):
     import molvae.metrics.reference as reference_module
+    from molvae.metrics.shipped.writer import write_shipped
 
     shipped_dir = tmp_path / "shipped"
-    reference_module.write_shipped(REF, shipped_dir / "ref.npz", cache_dir=tmp_path / "a")
+    write_shipped(REF, shipped_dir / "ref.npz", cache_dir=tmp_path / "a")
     digest = str(np.load(shipped_dir / "ref.npz")["source_sha256"])
     assert set(reference_module.read_shipped(digest, directory=shipped_dir)) == set(
         reference_module.SHIPPED_PARTS)
@@ -368,24 +370,26 @@ def test_shipped_parts_made_with_another_rdkit_release_are_recomputed(tmp_path, 
 def test_a_training_set_read_with_shipped_canonical_corrections_equals_the_canonicalized_one(
         tmp_path, monkeypatch):
     import molvae.metrics.reference as reference_module
+    from molvae.metrics.novelty import training_set
+    from molvae.metrics.shipped.writer import write_shipped
     from molvae.chemistry import canonicalize_many
 
     canonical = [s for s in canonicalize_many(REF) if s]
     train = canonical * 2 + ["OCC", "not a molecule"]  # one non-canonical row, one invalid
     assert len(train) >= 40  # corrections ship only when at most 5% of the rows need one
-    path = reference_module.write_shipped(train, tmp_path / "shipped" / "train.npz",
+    path = write_shipped(train, tmp_path / "shipped" / "train.npz",
                                           statistics=False, cache_dir=tmp_path / "a")
     with np.load(path) as data:
         assert data["canonical_rows"].tolist() == [len(train) - 2, len(train) - 1]
         assert "fcd_mu" not in data.files
-    expected = reference_module.training_set(train, cache_dir=tmp_path / "b", shipped=False)
+    expected = training_set(train, cache_dir=tmp_path / "b", shipped=False)
     monkeypatch.setattr(reference_module, "SHIPPED_DIR", tmp_path / "shipped")
 
     def fail(*args, **kwargs):
         raise AssertionError("RDKit canonicalized rows whose canonical SMILES were shipped")
 
     monkeypatch.setattr(reference_module, "canonicalize_many", fail)
-    got = reference_module.training_set(train, cache_dir=tmp_path / "c")
+    got = training_set(train, cache_dir=tmp_path / "c")
     assert list(got) == list(expected) and "CCO" in got
     assert len(got) == len(set(canonical) | {"CCO"})
 

@@ -21,8 +21,9 @@ from molvae.errors import MolvaeError
 from molvae.metrics import moses
 from molvae.metrics.fcd import Gaussian, chemnet_activations, fit_gaussian, frechet_distance
 from molvae.metrics.features import PROPERTY_NAMES, Features, compute_features
-from molvae.metrics.reference import Source, reference_statistics, training_set, unique_counts
-from molvae.metrics.similarity import resolve_device
+from molvae.metrics.novelty import training_set
+from molvae.metrics.reference import Source, reference_statistics, unique_counts
+from molvae.devices import resolve_device
 
 __all__ = ["METRICS", "evaluate", "format_metrics", "describe_metrics"]
 

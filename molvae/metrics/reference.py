@@ -2,7 +2,7 @@
 
 The equivalent of MOSES's shipped ``test_stats.npz``: ChemNet mean and covariance (FCD), Morgan
 fingerprints (SNN), BRICS fragment and scaffold counts (Frag, Scaf) and the logP / SA / QED /
-weight values (Wasserstein distances), plus the canonical SMILES of a training set (novelty).
+weight values (Wasserstein distances), (the canonical SMILES of a training set, for novelty: :mod:`molvae.metrics.novelty`).
 Each part is computed on first use only and stored under ``<cache>/metrics/``, keyed by the
 sha256 of the source's bytes, the RDKit version (and the ``fcd`` version for FCD), so a changed
 file or toolkit recomputes instead of reusing stale numbers.
@@ -19,12 +19,11 @@ canonical SMILES and the fingerprints are computed on first use. ``recompute=Tru
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterator, Sequence, Set
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
@@ -43,12 +42,9 @@ from molvae.metrics.similarity import ReferenceFingerprints
 __all__ = [
     "COMPONENTS",
     "ReferenceStats",
-    "SortedSmiles",
     "read_shipped",
     "reference_statistics",
-    "training_set",
     "unique_counts",
-    "write_shipped",
 ]
 
 logger = logging.getLogger(__name__)
@@ -387,118 +383,3 @@ def _stale_parts(meta: dict, parts: Sequence[str]) -> list[str]:
     if not _same_rdkit_release(meta):
         return list(parts)
     return ["fcd"] if "fcd" in parts and meta.get("fcd") != fcd_version() else []
-
-
-def write_shipped(source: Source, dest: str | Path | None = None, *,
-                  cache_dir: str | Path | None = None, n_jobs: int | None = None,
-                  device: str = "auto", statistics: bool | None = None) -> Path:
-    """Compute (or take from the cache, never from the shipped files) what ships with molvae for
-    a named reference and write it where :func:`read_shipped` finds it: the rows whose canonical
-    SMILES differ from the file's (when they are at most 5% of the rows: MOSES writes canonical
-    SMILES, ZINC250k does not) and, unless ``statistics`` is False (the default for a training
-    set, which only novelty reads), the shippable parts. The covariance and the property values
-    are stored in float32 (about 1e-7 relative), the rest exactly."""
-    import datetime
-
-    from molvae import __version__
-
-    if dest is None and source not in SHIPPED_SOURCES:
-        raise DatasetError(f"only {', '.join(SHIPPED_SOURCES)} ship with molvae, not {source!r}; "
-                           "give dest to write another reference's statistics")
-    if statistics is None:
-        statistics = str(source) not in _CANONICAL_ONLY
-    root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    src = _describe_and_key(source, root)
-    raw = read_smiles(src.raw) if isinstance(src.raw, Path) else src.raw
-    logger.info("%s: canonicalizing %d rows to find those that differ", src.label, len(raw))
-    canonical = canonicalize_many(raw, n_jobs=n_jobs)
-    rows = [i for i, (r, c) in enumerate(zip(raw, canonical)) if r != c]
-    corrections = len(rows) <= 0.05 * len(raw)
-    meta = {"source": src.label, "rows": len(raw), "rdkit": rdkit.__version__,
-            "molvae": __version__,
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-    arrays: dict[str, np.ndarray] = {"source_sha256": np.array(src.content_sha256)}
-    if corrections:
-        arrays["canonical_rows"] = np.array(rows, np.int64)
-        arrays["canonical_smiles"] = np.frombuffer(
-            "\n".join(canonical[i] or "" for i in rows).encode(), np.uint8)
-    if statistics:
-        stats = reference_statistics(source, components=SHIPPED_PARTS, cache_dir=cache_dir,
-                                     n_jobs=n_jobs, device=device, shipped=False)
-        assert stats.fcd is not None and stats.fragments is not None
-        assert stats.scaffolds is not None and stats.properties is not None
-        assert stats.property_weights is not None
-        meta.update(n_molecules=stats.n_molecules, fcd=fcd_version())
-        arrays.update({
-            "fcd_mu": stats.fcd.mu.astype(np.float64),
-            "fcd_sigma": stats.fcd.sigma.astype(np.float32),
-            "properties_weights": stats.property_weights.astype(np.int64)})
-        for name in ("fragments", "scaffolds"):
-            counter: Counter = getattr(stats, name)
-            arrays[f"{name}_keys"] = np.frombuffer("\n".join(counter).encode(), np.uint8)
-            arrays[f"{name}_counts"] = np.fromiter(counter.values(), np.int64, len(counter))
-        for key, values in stats.properties.items():
-            arrays[f"properties_{key}"] = values.astype(np.float32)
-    arrays["meta"] = np.array(json.dumps(meta))
-    target = Path(dest) if dest is not None else SHIPPED_DIR / SHIPPED_SOURCES[str(source)]
-
-    def write(tmp: str) -> None:
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-    atomic_write(target, write)
-    target.chmod(0o644)  # package data: readable by everyone
-    return target
-
-
-class SortedSmiles(Set[str]):
-    """A set of SMILES held as one sorted, newline-separated byte string and searched in place by
-    bisection (exact comparison): loading MOSES's 1.6M training SMILES this way takes a fraction
-    of a second, building a Python set of them several seconds.
-
-    >>> "CCO" in SortedSmiles(b"CCN\\nCCO\\n"), "CC" in SortedSmiles(b"CCN\\nCCO\\n")
-    (True, False)
-    """
-
-    def __init__(self, data: bytes, ends: np.ndarray | None = None) -> None:
-        self._data = data
-        self._ends = (np.flatnonzero(np.frombuffer(data, np.uint8) == ord("\n"))
-                      if ends is None else ends)
-
-    def __len__(self) -> int:
-        return len(self._ends)
-
-    def __getitem__(self, i: int) -> bytes:
-        return self._data[(self._ends[i - 1] + 1 if i else 0):self._ends[i]]
-
-    def __contains__(self, smiles: object) -> bool:
-        if not isinstance(smiles, str):
-            return False
-        key = smiles.encode()
-        i = bisect.bisect_left(self, key)  # type: ignore[call-overload]
-        return i < len(self) and self[i] == key
-
-    def __iter__(self) -> Iterator[str]:
-        return (self[i].decode() for i in range(len(self)))
-
-
-def training_set(source: Source, *, cache_dir: str | Path | None = None,
-                 n_jobs: int | None = None, shipped: bool = True,
-                 recompute: bool = False) -> SortedSmiles:
-    """Canonical SMILES of a training set (for novelty), cached like reference statistics; for
-    MOSES's training set, from the file and the shipped rows whose canonical SMILES differ
-    (``shipped=False`` or ``recompute=True`` canonicalizes every row)."""
-    root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    src = _describe_and_key(source, root)
-    label, raw = src.label, src.raw
-    store = _Store(root, src.key)
-    text, ends = store.path("sorted.txt"), store.load_arrays("sorted-ends.npz")
-    if recompute or not text.exists() or ends is None:
-        smiles, _ = _molecules(store, label, raw, n_jobs, recompute=recompute,
-                               content_sha256=src.content_sha256 if shipped else None)
-        ordered = sorted(s.encode() for s in smiles)
-        data = b"".join(s + b"\n" for s in ordered)
-        atomic_write(text, lambda tmp: Path(tmp).write_bytes(data))
-        store.save_arrays("sorted-ends.npz", ends=SortedSmiles(data)._ends)
-        return SortedSmiles(data)
-    return SortedSmiles(text.read_bytes(), ends["ends"])
-

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-from molvae.metrics.reference import SHIPPED_SOURCES, write_shipped
+from molvae.metrics.reference import SHIPPED_SOURCES
+from molvae.metrics.shipped.writer import write_shipped
 
 
 def main(argv: list[str] | None = None) -> None:
