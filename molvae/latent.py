@@ -123,7 +123,7 @@ def interpolate(vae: MolVAE, start: Any, end: Any, steps: int = 8, *, method: Me
     if prior == "learned" and learned is None:
         raise MolvaeError("this model has no learned prior; fit one with `molvae prior fit "
                           "--model PATH`, or interpolate with prior='normal'")
-    from molvae.vae import _canonical_or_self
+    from molvae.chemistry import canonical_or_input
 
     za, zb = _encode_one(vae, start, "start"), _encode_one(vae, end, "end")
     t = np.linspace(0.0, 1.0, steps)
@@ -131,7 +131,7 @@ def interpolate(vae: MolVAE, start: Any, end: Any, steps: int = 8, *, method: Me
     if learned is not None and pull > 0:
         path = _onto_prior(learned, path, pull * np.sin(np.pi * t), seed)
     smiles = vae.decode(path, greedy=greedy, seed=seed)
-    start_smiles, end_smiles = _canonical_or_self(start), _canonical_or_self(end)
+    start_smiles, end_smiles = canonical_or_input(start), canonical_or_input(end)
     previous = [None, *smiles[:-1]]
     return pd.DataFrame({
         "t": t,
@@ -165,12 +165,12 @@ def neighbors(vae: MolVAE, molecule: Any, n: int = 50, *, radius: float = 0.5,
         raise ConfigError(f"radius must be positive, got {radius}")
     if prior not in ("auto", "normal"):
         raise ConfigError(f"prior must be 'auto' or 'normal', got {prior!r}")
-    from molvae.vae import _canonical_or_self
+    from molvae.chemistry import canonical_or_input
 
     learned = getattr(vae, "prior", None) if prior == "auto" else None
 
     center = _encode_one(vae, molecule, "seed")
-    own = _canonical_or_self(molecule)
+    own = canonical_or_input(molecule)
     max_draws = 50 * n if max_draws is None else max_draws
     rng = np.random.default_rng(seed)
     found: dict[str, list[float]] = {}  # smiles -> [distance, count]
@@ -222,7 +222,7 @@ def shift(vae: MolVAE, molecule: Any, vector: np.ndarray, scales: Sequence[float
           *, greedy: bool = True, seed: int | None = 0) -> pd.DataFrame:
     """Decode ``z(molecule) + s·vector`` for each scale ``s``. Columns ``scale``, ``smiles``,
     ``valid``, ``similarity`` (to the molecule)."""
-    from molvae.vae import _canonical_or_self
+    from molvae.chemistry import canonical_or_input
 
     vector = np.asarray(vector, dtype=np.float32).reshape(-1)
     if vector.shape[0] != vae.latent_dim:
@@ -231,7 +231,7 @@ def shift(vae: MolVAE, molecule: Any, vector: np.ndarray, scales: Sequence[float
     scales = np.asarray(list(scales), dtype=np.float32)
     smiles = vae.decode(z[None, :] + scales[:, None] * vector[None, :], greedy=greedy, seed=seed)
     return pd.DataFrame({"scale": scales, "smiles": smiles, "valid": [s is not None for s in smiles],
-                         "similarity": _similarities(smiles, _canonical_or_self(molecule))})
+                         "similarity": _similarities(smiles, canonical_or_input(molecule))})
 
 
 def analogy(vae: MolVAE, a: Any, b: Any, c: Any, *, greedy: bool = True,

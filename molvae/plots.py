@@ -114,9 +114,9 @@ def latent_map(vae: MolVAE, smiles: Sequence[Any], *, color: str | Sequence[floa
     if isinstance(color, str):
         from molvae.chemistry import compute_properties
 
-        from molvae.vae import _canonical_or_self
+        from molvae.chemistry import canonical_or_input
 
-        kept = [_canonical_or_self(items[i]) for i in np.flatnonzero(ok)]
+        kept = [canonical_or_input(items[i]) for i in np.flatnonzero(ok)]
         values = compute_properties(kept, [color])[color]
         values = values.to_numpy(dtype=float)
         label = color

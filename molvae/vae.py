@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -27,20 +26,18 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from molvae.checkpoint import is_checkpoint, load_checkpoint, save_checkpoint
+from molvae.checkpoint import load_checkpoint, save_checkpoint
+from molvae.conditioning import condition_tensor, own_conditions
 from molvae.config import ModelConfig, Precision
-from molvae.errors import (
-    CheckpointError,
-    ConfigError,
-    InvalidMoleculeError,
-    MolvaeError,
-    TokenizationError,
-    UnknownPropertyError,
-)
+from molvae.devices import autocast, on_device, resolve_device, resolve_precision
+from molvae.errors import CheckpointError, ConfigError, MolvaeError, TokenizationError
 from molvae.files import atomic_write
-from molvae.model import VAE, autocast, resolve_device, resolve_precision
+from molvae.model import VAE
+from molvae.model_inputs import (as_latent, canonical_decodes, canonical_or_self, prepare_inputs,
+                                 show)
+from molvae.pretrained import PRETRAINED, checkpoint_source
 from molvae.prior import PRIOR_FILE, DiffusionPrior
-from molvae.sampling import decode_latents
+from molvae.sampling import decode_latents, decoding_temperature
 from molvae.tokenizers import Tokenizer, load_tokenizer
 from molvae.training_set import TRAINING_SET_FILE, TrainingSet
 
@@ -51,41 +48,8 @@ __all__ = ["MolVAE", "PRETRAINED"]
 
 logger = logging.getLogger(__name__)
 
-#: Names that :meth:`MolVAE.load` resolves to a model shipped with molvae.
-PRETRAINED: dict[str, str] = {"zinc": "ZINC250k, SELFIES, configs/zinc.yaml; see BENCHMARKS.md"}
-_PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"  # molvae.pretrained
-
-
-def checkpoint_source(source: str | os.PathLike[str]) -> Path:
-    """The checkpoint a user names: a path, a training run's folder (its ``best`` checkpoint,
-    else its ``last``), or a shipped name (``"zinc"``) when no such path exists."""
-    path = Path(source).expanduser()
-    if path.is_dir() and not is_checkpoint(path):
-        for name in ("best", "last"):
-            if is_checkpoint(path / name):
-                logger.info("%s is a training run: loading its %s checkpoint (%s)", path, name,
-                            path / name)
-                return path / name
-    if not path.exists() and str(source) in PRETRAINED:
-        path = _PRETRAINED_DIR / str(source)
-        if not is_checkpoint(path):
-            raise CheckpointError(
-                f"the pretrained {str(source)!r} model ({PRETRAINED[str(source)]}) is not "
-                "included in this installation yet; train one with `molvae train zinc` and load "
-                "its folder, e.g. MolVAE.load('runs/zinc/best')")
-    return path
-
 Stats = Mapping[str, tuple[float, float]]
 PriorChoice = Literal["auto", "learned", "normal"]
-
-
-def _on(actual: torch.device, wanted: torch.device) -> bool:
-    """Whether a tensor on ``actual`` is on ``wanted`` (``cuda`` means the current GPU)."""
-    if actual.type != wanted.type:
-        return False
-    if wanted.index is None and actual.type == "cuda":
-        return actual.index == torch.cuda.current_device()
-    return wanted.index is None or actual.index == wanted.index
 
 
 class MolVAE:
@@ -93,7 +57,7 @@ class MolVAE:
 
     def __init__(self, model: VAE, tokenizer: Tokenizer, *, property_stats: Stats | None = None,
                  condition_stats: Stats | None = None, device: str | torch.device = "auto",
-                 precision: Precision | str = Precision.AUTO,
+                 precision: Precision | str | torch.dtype = Precision.AUTO,
                  metadata: Mapping[str, Any] | None = None,
                  training_set: TrainingSet | None = None,
                  prior: DiffusionPrior | None = None) -> None:
@@ -106,7 +70,7 @@ class MolVAE:
                                   f"model config's {config.tokenizer.value!r}")
         self.device = resolve_device(device)
         self.mm_dtype = resolve_precision(precision, self.device)
-        if any(not _on(p.device, self.device) for p in model.parameters()):
+        if any(not on_device(p.device, self.device) for p in model.parameters()):
             model = model.to(self.device)  # (re-flattens GRU weights: skipped when in place)
         self.model = model.eval()
         self.tokenizer = tokenizer
@@ -228,10 +192,11 @@ class MolVAE:
             raise ValueError(f"n must not be negative, got {n}")
         generator = self._generator(seed)
         z = self.sample_latent(n, generator=generator, prior=prior)
-        cond = self._condition_tensor(conditions, n, generator)
+        cond = condition_tensor(self.condition_names, self.condition_stats, conditions, n,
+                                generator, self.device)
         raw = self._decode_raw(z, cond, greedy=greedy, temperature=temperature,
                                generator=generator, batch_size=batch_size)
-        canonical, valid = self._canonical(raw)
+        canonical, valid = canonical_decodes(raw)
         if not return_frame:
             return canonical
         frame = pd.DataFrame({"smiles": canonical, "valid": valid, "raw": raw})
@@ -262,10 +227,11 @@ class MolVAE:
         decoded string is not a valid molecule."""
         z_t = self._as_latent(z)
         generator = self._generator(seed)
-        cond = self._condition_tensor(conditions, z_t.shape[0], generator)
+        cond = condition_tensor(self.condition_names, self.condition_stats, conditions,
+                                z_t.shape[0], generator, self.device)
         raw = self._decode_raw(z_t, cond, greedy=greedy, temperature=temperature,
                                generator=generator, batch_size=batch_size)
-        return self._canonical(raw)[0]
+        return canonical_decodes(raw)[0]
 
     def decode_raw(self, z: np.ndarray | Tensor, *, greedy: bool = True, temperature: float = 1.0,
                    seed: int | None = None,
@@ -274,7 +240,8 @@ class MolVAE:
         """Decoded strings as the tokenizer produces them, without RDKit (``None``: undecodable)."""
         z_t = self._as_latent(z)
         generator = self._generator(seed)
-        cond = self._condition_tensor(conditions, z_t.shape[0], generator)
+        cond = condition_tensor(self.condition_names, self.condition_stats, conditions,
+                                z_t.shape[0], generator, self.device)
         return self._decode_raw(z_t, cond, greedy=greedy, temperature=temperature,
                                 generator=generator, batch_size=batch_size)
 
@@ -297,14 +264,14 @@ class MolVAE:
             raise ValueError(f"on_invalid must be 'raise' or 'nan', got {on_invalid!r}")
         items = [molecules] if isinstance(molecules, str) or not isinstance(molecules, Sequence) \
             else list(molecules)
-        smiles, bad = self._prepare_inputs(items, on_invalid)
+        smiles, bad = prepare_inputs(items, on_invalid)
         kept = [i for i in range(len(items)) if i not in bad]
         encoded = self.tokenizer.encode_batch([smiles[i] for i in kept],
                                               max_length=self.config.max_length)
         for reject in encoded.rejects:
             index = kept[reject.index]
             if on_invalid == "raise":
-                raise TokenizationError(f"cannot encode molecule {index} ({_show(items[index])}): "
+                raise TokenizationError(f"cannot encode molecule {index} ({show(items[index])}): "
                                         f"{reject.reason}")
             bad[index] = reject.reason
         kept = [kept[i] for i in encoded.indices]
@@ -313,9 +280,11 @@ class MolVAE:
             return out
         generator = self._generator(seed)
         if conditions is None and self.condition_names:
-            cond_all = self._own_conditions([smiles[i] for i in kept])
+            cond_all = own_conditions([smiles[i] for i in kept], self.condition_names,
+                                      self.condition_stats, self.device)
         else:
-            cond_all = self._condition_tensor(conditions, len(kept), generator)
+            cond_all = condition_tensor(self.condition_names, self.condition_stats,
+                                        conditions, len(kept), generator, self.device)
         ids, lengths = encoded.ids, encoded.lengths
         chunks = []
         with torch.inference_mode(), autocast(self.device, self.mm_dtype):
@@ -343,14 +312,15 @@ class MolVAE:
         if ok.any():
             conditions = None
             if self.condition_names:
-                own = self._own_conditions([_canonical_or_self(items[i]) for i in np.flatnonzero(ok)])
+                own = own_conditions([canonical_or_self(items[i]) for i in np.flatnonzero(ok)],
+                                     self.condition_names, self.condition_stats, self.device)
                 conditions = {n: own[:, j].cpu().numpy() * self.condition_stats[n][1]
                               + self.condition_stats[n][0]
                               for j, n in enumerate(self.condition_names)}
             decoded = self.decode(z[ok], greedy=greedy, seed=seed, conditions=conditions)
             for index, value in zip(np.flatnonzero(ok), decoded):
                 output[index] = value
-        targets, _ = self._canonical([s if isinstance(s, str) else None for s in items])
+        targets, _ = canonical_decodes([s if isinstance(s, str) else None for s in items])
         exact = [o is not None and o == t for o, t in zip(output, targets)]
         return pd.DataFrame({"input": items, "output": output, "exact": exact})
 
@@ -391,8 +361,8 @@ class MolVAE:
     def score(self, molecules: str | Chem.Mol | Sequence[str | Chem.Mol], *, samples: int = 0,
               seed: int | None = 0) -> pd.DataFrame:
         """Per-molecule negative ELBO, reconstruction NLL and probability, KL
-        (:func:`molvae.scoring.score_molecules`): high values flag unusual molecules."""
-        from molvae.scoring import score_molecules
+        (:func:`molvae.likelihood.score_molecules`): high values flag unusual molecules."""
+        from molvae.likelihood import score_molecules
 
         return score_molecules(self, molecules, samples=samples, seed=seed)
 
@@ -404,122 +374,18 @@ class MolVAE:
         return generator
 
     def _as_latent(self, z: np.ndarray | Tensor) -> Tensor:
-        z_t = torch.as_tensor(np.asarray(z) if not isinstance(z, Tensor) else z, dtype=torch.float32)
-        if z_t.dim() == 1:
-            z_t = z_t.unsqueeze(0)
-        if z_t.dim() != 2 or z_t.shape[1] != self.latent_dim:
-            raise ValueError(f"z must have shape (n, {self.latent_dim}), got {tuple(z_t.shape)}")
-        bad = (~torch.isfinite(z_t).all(dim=1)).nonzero().flatten().tolist()
-        if bad:
-            raise ValueError(f"z has NaN or infinite values in {len(bad)} row(s) (first: {bad[:5]}); "
-                             "encode(..., on_invalid='nan') marks molecules it could not encode "
-                             "that way: drop those rows before decoding")
-        return z_t.to(self.device)
+        return as_latent(z, self.latent_dim, self.device)
 
     def _decode_raw(self, z: Tensor, conditions: Tensor | None, *, greedy: bool,
                     temperature: float, generator: torch.Generator,
                     batch_size: int) -> list[str | None]:
-        if temperature < 0 or temperature != temperature:
-            raise ConfigError(f"temperature must be positive (0 means greedy), got {temperature}")
-        greedy = greedy or temperature == 0
+        greedy = greedy or decoding_temperature(temperature) == 0
         ids = decode_latents(self.model, z, conditions, max_length=self.config.max_length,
                              greedy=greedy, temperature=temperature, generator=generator,
                              mm_dtype=self.mm_dtype, batch_size=batch_size)
         unfinished = (ids == self.tokenizer.vocabulary.end_id).sum(1) == 0
         raw = self.tokenizer.decode_batch(ids)
         return [None if cut else text for text, cut in zip(raw, unfinished.tolist())]
-
-    def _canonical(self, raw: Sequence[str | None]) -> tuple[list[str | None], list[bool]]:
-        try:
-            from molvae.chemistry import canonicalize_many
-        except ImportError:
-            warnings.warn("RDKit is not installed: SMILES are returned as decoded, unchecked",
-                          stacklevel=3)
-            return list(raw), [s is not None for s in raw]
-        present = [i for i, s in enumerate(raw) if s]
-        canonical: list[str | None] = [None] * len(raw)
-        for i, value in zip(present, canonicalize_many([raw[i] for i in present])):
-            canonical[i] = value
-        return canonical, [c is not None for c in canonical]
-
-    def _condition_tensor(self, conditions: Mapping[str, float | Sequence[float]] | None, n: int,
-                          generator: torch.Generator) -> Tensor | None:
-        names = self.condition_names
-        if not names:
-            if conditions:
-                raise UnknownPropertyError(
-                    f"this model is not conditional (model.conditions is empty); train with "
-                    f"`conditions: [{', '.join(conditions)}]` to sample at property targets")
-            return None
-        conditions = dict(conditions or {})
-        unknown = [k for k in conditions if k not in names]
-        if unknown:
-            raise UnknownPropertyError(f"this model is conditioned on {list(names)}, not "
-                                       f"{unknown[0]!r}")
-        columns = []
-        for name in names:
-            if name in conditions:
-                value = torch.as_tensor(np.asarray(conditions[name], dtype=np.float32))
-                if value.dim() == 0:
-                    value = value.expand(n)
-                elif value.shape != (n,):
-                    raise ValueError(f"condition {name!r} needs one value or {n}, got "
-                                     f"{tuple(value.shape)}")
-                mean, std = self.condition_stats[name]
-                columns.append(((value - mean) / std).to(self.device))
-            else:  # standardized values: a standard normal approximates the training marginal
-                columns.append(torch.randn(n, generator=generator, device=self.device))
-        return torch.stack(columns, dim=1)
-
-    def _own_conditions(self, smiles: Sequence[str]) -> Tensor:
-        from molvae.chemistry import compute_properties
-
-        table = compute_properties(list(smiles), list(self.condition_names))
-        columns = []
-        for name in self.condition_names:
-            mean, std = self.condition_stats[name]
-            values = (table[name].to_numpy(dtype=np.float32) - mean) / std
-            columns.append(np.nan_to_num(values, nan=0.0))
-        return torch.as_tensor(np.stack(columns, axis=1), device=self.device)
-
-    def _prepare_inputs(self, items: list[Any], on_invalid: str) -> tuple[list[str], dict[int, str]]:
-        """Canonical SMILES per input (as the model was trained on), and the bad ones."""
-        smiles: list[str] = []
-        bad: dict[int, str] = {}
-        try:
-            from molvae.chemistry import canonicalize
-        except ImportError:  # no RDKit: trust the strings
-            canonicalize = None
-        for index, item in enumerate(items):
-            try:
-                if canonicalize is not None:
-                    smiles.append(canonicalize(item))
-                elif isinstance(item, str):
-                    smiles.append(item)
-                else:
-                    raise InvalidMoleculeError(f"cannot read {_show(item)} without RDKit")
-            except InvalidMoleculeError as exc:
-                if on_invalid == "raise":
-                    raise InvalidMoleculeError(f"cannot encode molecule {index}: {exc}") from exc
-                bad[index] = str(exc)
-                smiles.append("")
-        return smiles, bad
-
-
-def _show(item: Any) -> str:
-    if isinstance(item, str):
-        return repr(item if len(item) <= 80 else item[:77] + "...")
-    return f"<{type(item).__name__}>"
-
-
-def _canonical_or_self(item: Any) -> str:
-    try:
-        from molvae.chemistry import canonicalize
-
-        return canonicalize(item)
-    except (ImportError, InvalidMoleculeError):
-        return item if isinstance(item, str) else ""
-
 
 def _with_properties(frame: pd.DataFrame, properties: Sequence[str]) -> pd.DataFrame:
     from molvae.chemistry import compute_properties

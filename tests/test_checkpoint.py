@@ -183,9 +183,9 @@ def test_molvae_save_and_load_keep_predictions(tiny_vae, tmp_path: Path) -> None
 
 
 def test_pretrained_name_without_a_shipped_model_says_what_to_do(monkeypatch, tmp_path) -> None:
-    import molvae.vae as vae_module
+    import molvae.pretrained as pretrained
 
-    monkeypatch.setattr(vae_module, "_PRETRAINED_DIR", tmp_path)
+    monkeypatch.setattr(pretrained, "PRETRAINED_DIR", tmp_path)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(CheckpointError, match="molvae train zinc"):
         MolVAE.load("zinc")
@@ -202,7 +202,7 @@ def test_training_checkpoints_record_data_and_metrics(tiny_run) -> None:
 def test_a_training_run_folder_loads_its_best_checkpoint(tiny_run, caplog) -> None:
     import logging
 
-    with caplog.at_level(logging.INFO, logger="molvae.vae"):
+    with caplog.at_level(logging.INFO, logger="molvae.pretrained"):  # it resolves what is named
         vae = MolVAE.load(tiny_run.out_dir, device="cpu", precision="fp32")
     best = MolVAE.load(tiny_run.best_path, device="cpu", precision="fp32")
     assert vae.sample(10, seed=1)["raw"].equals(best.sample(10, seed=1)["raw"])

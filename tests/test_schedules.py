@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from molvae.config import LRSchedule
-from molvae.schedules import kl_weight_cyclical, kl_weight_monotonic, lr_at
+from molvae.training.schedules import kl_weight_cyclical, kl_weight_monotonic, lr_at
 
 
 def test_kl_weight_monotonic_starts_at_zero() -> None:

@@ -11,7 +11,7 @@ import torch
 from molvae.checkpoint import load_checkpoint
 from molvae.config import ModelConfig, TrainConfig, with_overrides
 from molvae.model import END_ID, PAD_ID, START_ID, VAE, vae_loss
-from molvae.train_step import (
+from molvae.training.step import (
     GRAPH_WIDTH_MULTIPLE,
     StepStats,
     TrainStep,

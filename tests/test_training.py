@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import torch
 
-import molvae.train_step as train_step
-import molvae.training as training
+import molvae.training.step as train_step
+import molvae.training.trainer as training
 from molvae.checkpoint import load_checkpoint, load_trainer_state
 from molvae.config import with_overrides
 from molvae.errors import ConfigError, MolvaeError

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from molvae.training_data import length_bucketed_batches
+from molvae.training.encoded import length_bucketed_batches
 
 
 def test_bucketed_batches_cover_every_molecule_once() -> None:

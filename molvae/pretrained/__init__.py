@@ -22,16 +22,39 @@ from pathlib import Path
 
 import torch
 
-from molvae.checkpoint import load_checkpoint, save_checkpoint
+from molvae.checkpoint import is_checkpoint, load_checkpoint, save_checkpoint
 from molvae.errors import CheckpointError
 from molvae.prior import PRIOR_FILE, DiffusionPrior
 from molvae.training_set import TRAINING_SET_FILE, TrainingSet
 
-__all__ = ["PRETRAINED_DIR", "export_pretrained"]
+__all__ = ["PRETRAINED", "PRETRAINED_DIR", "checkpoint_source", "export_pretrained"]
 
 logger = logging.getLogger(__name__)
 
 PRETRAINED_DIR = Path(__file__).resolve().parent
+
+#: Names that :meth:`MolVAE.load` resolves to a model shipped with molvae.
+PRETRAINED: dict[str, str] = {"zinc": "ZINC250k, SELFIES, configs/zinc.yaml; see BENCHMARKS.md"}
+
+
+def checkpoint_source(source: str | os.PathLike[str]) -> Path:
+    """The checkpoint a user names: a path, a training run's folder (its ``best`` checkpoint,
+    else its ``last``), or a shipped name (``"zinc"``) when no such path exists."""
+    path = Path(source).expanduser()
+    if path.is_dir() and not is_checkpoint(path):
+        for name in ("best", "last"):
+            if is_checkpoint(path / name):
+                logger.info("%s is a training run: loading its %s checkpoint (%s)", path, name,
+                            path / name)
+                return path / name
+    if not path.exists() and str(source) in PRETRAINED:
+        path = PRETRAINED_DIR / str(source)
+        if not is_checkpoint(path):
+            raise CheckpointError(
+                f"the pretrained {str(source)!r} model ({PRETRAINED[str(source)]}) is not "
+                "included in this installation yet; train one with `molvae train zinc` and load "
+                "its folder, e.g. MolVAE.load('runs/zinc/best')")
+    return path
 
 
 def export_pretrained(checkpoint: str | os.PathLike[str], *, name: str = "zinc",

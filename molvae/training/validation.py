@@ -6,29 +6,31 @@ from __future__ import annotations
 import logging
 import warnings
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 
-from molvae.config import (
-    ModelConfig,
-    TrainConfig,
-)
-from molvae.model import VAE, autocast, vae_loss
-from molvae.tokenizers import Tokenizer
-from molvae.training_data import Encoded
+from molvae.config import TrainConfig
+from molvae.devices import autocast
+from molvae.fitting import r_squared
+from molvae.model import vae_loss
+from molvae.training.encoded import Encoded
+
+if TYPE_CHECKING:
+    from molvae.vae import MolVAE
 
 logger = logging.getLogger(__name__)
 
 
 @torch.inference_mode()
-def validate(model: VAE, tokenizer: Tokenizer, data: Encoded, cfg: TrainConfig,
-              model_cfg: ModelConfig, property_stats: dict[str, tuple[float, float]],
-              condition_stats: dict[str, tuple[float, float]], *, device: torch.device,
-              mm_dtype: torch.dtype, seed: int, prior_samples: bool = True) -> dict[str, float]:
+def validate(vae: MolVAE, data: Encoded, cfg: TrainConfig, *, seed: int,
+             prior_samples: bool = True) -> dict[str, float]:
     """Teacher-forced loss (β = target), KL, active units, property R², reconstruction accuracy,
-    prior validity and uniqueness."""
-    from molvae.vae import MolVAE
-
+    prior validity and uniqueness of the model ``vae`` wraps (the one being trained: training
+    builds one :class:`~molvae.vae.MolVAE` around its network and passes it every epoch)."""
+    model, device, mm_dtype = vae.model, vae.device, vae.mm_dtype
+    model_cfg = vae.config
     model.eval()
     metrics: dict[str, float] = {}
     if len(data) == 0:
@@ -60,8 +62,7 @@ def validate(model: VAE, tokenizer: Tokenizer, data: Encoded, cfg: TrainConfig,
         for j, name in enumerate(model_cfg.property_head):
             known = ~np.isnan(target[:, j])
             y, p = target[known, j], pred[known, j]
-            ss_tot = float(((y - y.mean()) ** 2).sum()) if len(y) else 0.0
-            metrics[f"r2_{name}"] = 1.0 - float(((y - p) ** 2).sum()) / ss_tot if ss_tot > 0 else float("nan")
+            metrics[f"r2_{name}"] = r_squared(y, p)
 
     try:
         import rdkit  # noqa: F401
@@ -69,8 +70,6 @@ def validate(model: VAE, tokenizer: Tokenizer, data: Encoded, cfg: TrainConfig,
         warnings.warn("RDKit is not installed: reconstruction accuracy, validity and uniqueness "
                       "are not measured", stacklevel=2)
         return metrics
-    vae = MolVAE(model, tokenizer, property_stats=property_stats, condition_stats=condition_stats,
-                 device=device, precision="bf16" if mm_dtype == torch.bfloat16 else "fp32")
     if cfg.eval_reconstruct:
         chosen = np.random.default_rng(seed).permutation(len(data))[: cfg.eval_reconstruct]
         recon = vae.reconstruct([data.smiles[i] for i in sorted(chosen)])

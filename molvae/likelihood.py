@@ -32,7 +32,10 @@ import torch
 import torch.nn.functional as F
 
 from molvae.errors import ConfigError
-from molvae.model import PAD_ID, autocast
+from molvae.devices import autocast
+from molvae.conditioning import own_conditions
+from molvae.model import PAD_ID
+from molvae.model_inputs import prepare_inputs
 
 if TYPE_CHECKING:
     from molvae.vae import MolVAE
@@ -49,7 +52,7 @@ def score_molecules(vae: MolVAE, molecules: Sequence[Any], *, samples: int = 0,
     if samples < 0:
         raise ConfigError(f"samples must be 0 (use the mean code) or positive, got {samples}")
     items = [molecules] if isinstance(molecules, str) else list(molecules)
-    smiles, bad = vae._prepare_inputs(items, on_invalid="nan")
+    smiles, bad = prepare_inputs(items, on_invalid="nan")
     kept = [i for i in range(len(items)) if i not in bad]
     encoded = vae.tokenizer.encode_batch([smiles[i] for i in kept], max_length=vae.config.max_length)
     for reject in encoded.rejects:
@@ -84,7 +87,8 @@ def _score_encoded(vae: MolVAE, ids: torch.Tensor, lengths: torch.Tensor, smiles
                    batch_size: int) -> tuple[np.ndarray, np.ndarray]:
     model = vae.model
     generator = vae._generator(seed)
-    conditions = vae._own_conditions(smiles) if vae.condition_names else None
+    conditions = own_conditions(smiles, vae.condition_names, vae.condition_stats, vae.device) \
+        if vae.condition_names else None
     recon_parts, kl_parts = [], []
     model.eval()
     with torch.inference_mode(), autocast(vae.device, vae.mm_dtype):

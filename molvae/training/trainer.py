@@ -12,7 +12,7 @@ atomically. ``resume=True`` continues exactly where ``last`` stopped; Ctrl-C wri
 first; a NaN or infinite loss stops with a :class:`~molvae.errors.MolvaeError` and leaves the
 checkpoints untouched (the losses are read every ``train.log_every`` steps and before every
 checkpoint, so it stops at the next of those). The step itself is
-:class:`molvae.train_step.TrainStep`: on a GPU, replayed as a CUDA graph.
+:class:`molvae.training.step.TrainStep`: on a GPU, replayed as a CUDA graph.
 
 Launched by ``torchrun`` (``WORLD_SIZE`` > 1) it trains with DistributedDataParallel: each
 process takes every ``WORLD_SIZE``-th length-bucketed batch, only rank 0 writes.
@@ -20,12 +20,10 @@ process takes every ``WORLD_SIZE``-th length-bucketed batch, only rank 0 writes.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import math
 import os
-import random
 import signal
 import threading
 import time
@@ -33,47 +31,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
 
-from molvae.checkpoint import load_checkpoint, load_trainer_state, save_checkpoint
-from molvae.config import (
-    BEST_METRICS,
-    ModelConfig,
-    RunConfig,
-    TrainConfig,
-    config_to_dict,
-)
-from molvae.distributed import Dist, init_distributed, shard, wrap_ddp
-from molvae.errors import CheckpointError, ConfigError, MolvaeError
-from molvae.model import VAE, resolve_device, resolve_precision
-from molvae.schedules import kl_weight, kl_weight_cyclical, kl_weight_monotonic, lr_at
-from molvae.train_step import StepStats, TrainStep, load_optimizer_state, optimizer_state
-from molvae.training_data import (
-    Encoded,
-    epoch_batches,
-    length_bucketed_batches,
-    prepare_data,
-)
-from molvae.training_log import METRICS_FILE, MetricsLog, Progress
+from molvae.checkpoint import load_checkpoint, save_checkpoint
+from molvae.config import RunConfig, config_to_dict
+from molvae.devices import resolve_device, resolve_precision
+from molvae.errors import MolvaeError
+from molvae.model import VAE
+from molvae.training.distributed import Dist, init_distributed, shard, wrap_ddp
+from molvae.training.encoded import epoch_batches, prepare_data
+from molvae.training.log import MetricsLog, Progress
+from molvae.training.resume import read_init_point, read_resume_point, restore_trainer, trainer_state
+from molvae.training.selection import improves, resolve_best_metric
+from molvae.training.step import StepStats, TrainStep
+from molvae.training.validation import log_epoch, validate
 from molvae.training_set import TRAINING_SET_FILE, TrainingSet
-from molvae.validation import log_epoch, validate
 
-__all__ = [
-    "TrainResult",
-    "train",
-    "improves",
-    "resolve_best_metric",
-    "METRICS_FILE",
-    "Encoded",
-    "kl_weight",
-    "kl_weight_monotonic",
-    "kl_weight_cyclical",
-    "lr_at",
-    "length_bucketed_batches",
-]
+__all__ = ["TrainResult", "train"]
 
 logger = logging.getLogger(__name__)
 
@@ -155,9 +131,9 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
 
     # 1. resume state (the tokenizer and normalization stats come from the checkpoint); a
     # fine-tuning run starts from train.init_from's weights with no trainer state
-    resumed = _read_resume_point(resume, last_dir, model_cfg)
+    resumed = read_resume_point(resume, last_dir, model_cfg)
     if resumed is None and cfg.init_from is not None:
-        resumed = _read_init_point(cfg.init_from, model_cfg)
+        resumed = read_init_point(cfg.init_from, model_cfg)
 
     # 2. data, split, tokenizer (fitted on the training split), normalization stats
     data = prepare_data(run_config, dataset, resumed, out_dir, main=dist.main)
@@ -181,16 +157,17 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
     position = {"epoch": 0, "batch": 0, "step": 0, "validated": True,
                 "best_epoch": -1, "best_metrics": {}}
     if resumed is not None and resumed["state"] is not None:
-        _restore_trainer(resumed["state"], optimizer, noise, position, dist, device)
+        restore_trainer(resumed["state"], optimizer, noise, position, dist, device)
 
     steps_per_epoch = max(1, len(shard(epoch_batches(train_set, cfg, 0), dist)))
     total_steps = cfg.epochs * steps_per_epoch
     if cfg.max_steps is not None:
         total_steps = min(total_steps, cfg.max_steps)
 
+    run_config_dict = config_to_dict(run_config)  # config.json and every checkpoint's metadata
     if dist.main:
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "config.json").write_text(json.dumps(config_to_dict(run_config), indent=1))
+        (out_dir / "config.json").write_text(json.dumps(run_config_dict, indent=1))
         logger.info("training %s parameters on %d molecules (%d valid, %d test) on %s, %s matmuls, "
                     "%d steps/epoch%s; best by %s", f"{model.parameter_count():,}", len(train_set),
                     len(valid_set), len(data.splits["test"]), device,
@@ -200,7 +177,7 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
                       resume_step=position["step"] if resumed is not None and resumed["state"] is not None
                       else None)
     bar = Progress(progress and dist.main)
-    meta_base = {"data": data.info, "run_config": config_to_dict(run_config),
+    meta_base = {"data": data.info, "run_config": run_config_dict,
                  "n_train": len(train_set), "n_valid": len(valid_set), "n_test": len(data.splits["test"])}
     extra_files = {}
     if dist.main:  # novelty and predictor fitting later need no dataset load
@@ -210,7 +187,7 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
 
     def checkpoint(path: Path, metrics: dict[str, float], *, resumable: bool) -> None:
         # gathering the trainer state is collective under DDP: every process calls this for `last`
-        state = _trainer_state(optimizer, stepper.generator, position, dist, device) \
+        state = trainer_state(optimizer, stepper.generator, position, dist, device) \
             if resumable else None
         if not dist.main:
             return
@@ -227,10 +204,15 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
         return MolvaeError(f"{exc}{where}. Lower train.lr, tighten train.grad_clip, or check the "
                            "data; resume from `last` once fixed")
 
+    # the network being trained, seen as the notebook API sees a model (for validation)
+    from molvae.vae import MolVAE
+
+    trained = MolVAE(model, tokenizer, property_stats=property_stats,
+                     condition_stats=condition_stats, device=device, precision=mm_dtype)
+
     def validate_epoch() -> dict[str, float]:
-        metrics = validate(model, tokenizer, valid_set, cfg, model_cfg, property_stats,
-                            condition_stats, device=device, mm_dtype=mm_dtype,
-                            seed=seed + 7919 * (position["epoch"] + 1)) if dist.main else {}
+        metrics = validate(trained, valid_set, cfg, seed=seed + 7919 * (position["epoch"] + 1)) \
+            if dist.main else {}
         model.train()
         return metrics
 
@@ -307,9 +289,7 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
     if dist.main and len(data.splits["test"]) and best_dir.exists():
         best = load_checkpoint(best_dir)
         model.load_state_dict(best.state_dict)
-        test = validate(model, tokenizer, data.splits["test"], cfg, model_cfg, property_stats,
-                         condition_stats, device=device, mm_dtype=mm_dtype, seed=seed + 1,
-                         prior_samples=False)
+        test = validate(trained, data.splits["test"], cfg, seed=seed + 1, prior_samples=False)
         final.update({f"test_{k.removeprefix('val_')}": v for k, v in test.items()})
         (out_dir / "final_metrics.json").write_text(json.dumps(final, indent=1))
     dist.barrier()
@@ -334,7 +314,7 @@ def _train_step(stepper: TrainStep, batch: tuple[Tensor | None, ...], *, step: i
 class _Window:
     """Means of the train losses since the last logged row, and throughput.
 
-    The losses are summed on the device (:class:`~molvae.train_step.StepStats`) and read by
+    The losses are summed on the device (:class:`~molvae.training.step.StepStats`) and read by
     :meth:`pull`, which also stops training on a non-finite loss: at every logged row, before
     every checkpoint and before validation. Reading them every step would make the host wait
     for the GPU once per step."""
@@ -382,136 +362,3 @@ class _Window:
         self.rate = row["mol_per_s"]
         self.sums, self.count, self.molecules, self.seconds = {}, 0, 0, 0.0
         return row
-
-
-def resolve_best_metric(cfg: TrainConfig) -> str:
-    """The metric that picks ``best``: ``cfg.best_metric``, with ``auto`` resolved to
-    ``recon_accuracy`` when it is measured (``eval_reconstruct`` > 0 and RDKit installed), else
-    ``val_loss``. A chemistry metric named explicitly without RDKit is an error."""
-    try:
-        import rdkit  # noqa: F401
-        has_rdkit = True
-    except ImportError:
-        has_rdkit = False
-    if cfg.best_metric == "auto":
-        return "recon_accuracy" if cfg.eval_reconstruct and has_rdkit else "val_loss"
-    if not has_rdkit and BEST_METRICS[cfg.best_metric][1] is not None:
-        raise MolvaeError(f"train.best_metric {cfg.best_metric} needs RDKit, which is not "
-                          "installed: pip install rdkit, or set best_metric: val_loss")
-    return cfg.best_metric
-
-
-def improves(metrics: dict[str, float], best: dict[str, float], name: str) -> bool:
-    """Whether an epoch's validation ``metrics`` beat the ``best`` epoch's on metric ``name``
-    (:data:`~molvae.config.BEST_METRICS` says which way is better). A missing or NaN value never
-    improves; the first finite one always does."""
-    value = metrics.get(name, math.nan)
-    if not math.isfinite(value):
-        return False
-    previous = best.get(name, math.nan)
-    if not math.isfinite(previous):
-        return True
-    return value > previous if BEST_METRICS[name][0] == "max" else value < previous
-
-
-# ----------------------------------------------------------------------------- checkpoint state
-
-
-def _read_resume_point(resume: bool | str | os.PathLike[str], last_dir: Path,
-                       model_cfg: ModelConfig) -> dict[str, Any] | None:
-    if resume is False or resume is None:
-        return None
-    path = last_dir if resume is True else Path(resume)
-    if not path.exists():
-        raise CheckpointError(f"cannot resume: no checkpoint at {str(path)!r}; start without "
-                              "--resume, or point --out at the run to continue")
-    ckpt = _matching_checkpoint(path, model_cfg, f"cannot resume from {str(path)!r}",
-                                "resume with the run's own config")
-    return {"checkpoint": ckpt, "state": load_trainer_state(path)}
-
-
-def _read_init_point(source: str, model_cfg: ModelConfig) -> dict[str, Any]:
-    from molvae.vae import checkpoint_source
-
-    path = checkpoint_source(source)
-    if not path.exists():
-        raise CheckpointError(f"train.init_from: no checkpoint at {str(path)!r}; give a run's "
-                              "checkpoint folder (runs/x/best) or a pretrained name such as zinc")
-    ckpt = _matching_checkpoint(path, model_cfg, f"cannot fine-tune {str(path)!r}",
-                                "use the checkpoint's model section")
-    logger.info("fine-tuning from %s (weights, tokenizer and property statistics)", path)
-    return {"checkpoint": ckpt, "state": None}
-
-
-def _matching_checkpoint(path: Path, model_cfg: ModelConfig, what: str, fix: str) -> Any:
-    """The checkpoint at ``path``; a one-line error naming each model field that differs."""
-    ckpt = load_checkpoint(path)
-    if ckpt.config != model_cfg:
-        diffs = [f"{f.name}: checkpoint {getattr(ckpt.config, f.name)!r} vs config "
-                 f"{getattr(model_cfg, f.name)!r}" for f in dataclasses.fields(ModelConfig)
-                 if getattr(ckpt.config, f.name) != getattr(model_cfg, f.name)]
-        raise ConfigError(f"{what}: the model config differs ({'; '.join(diffs)}); {fix}")
-    return ckpt
-
-
-def _trainer_state(optimizer: torch.optim.Optimizer, noise: torch.Generator,
-                   position: dict[str, Any], dist: Dist, device: torch.device) -> dict[str, Any]:
-    noise_states = [noise.get_state()]
-    if dist.enabled:
-        gathered: list[Any] = [None] * dist.world_size
-        torch.distributed.all_gather_object(gathered, noise.get_state())
-        noise_states = gathered
-    np_state = np.random.get_state()
-    state = {
-        "format": "molvae.trainer_state",
-        "optimizer": optimizer_state(optimizer),
-        "epoch": int(position["epoch"]),
-        "batch": int(position["batch"]),
-        "step": int(position["step"]),
-        "validated": bool(position["validated"]),
-        "best_epoch": int(position["best_epoch"]),
-        "best_metrics": json.dumps(position["best_metrics"]),
-        "world_size": dist.world_size,
-        "noise_rng": [s.cpu() for s in noise_states],
-        "torch_rng": torch.get_rng_state(),
-        "numpy_rng": (str(np_state[0]), torch.from_numpy(np_state[1].astype(np.int64)),
-                      int(np_state[2]), int(np_state[3]), float(np_state[4])),
-        "python_rng": random.getstate(),
-    }
-    if device.type == "cuda":
-        state["cuda_rng"] = torch.cuda.get_rng_state(device)
-    return state
-
-
-def _restore_trainer(state: dict[str, Any], optimizer: torch.optim.Optimizer,
-                     noise: torch.Generator, position: dict[str, Any], dist: Dist,
-                     device: torch.device) -> None:
-    try:
-        load_optimizer_state(optimizer, state["optimizer"])
-        position.update(epoch=int(state["epoch"]), batch=int(state["batch"]),
-                        step=int(state["step"]), validated=bool(state["validated"]),
-                        best_epoch=int(state["best_epoch"]),
-                        best_metrics=json.loads(state["best_metrics"]))
-        noise_states = state["noise_rng"]
-        if int(state["world_size"]) == dist.world_size:
-            noise.set_state(noise_states[dist.rank].to("cpu"))
-        else:
-            logger.warning("resuming with %d processes instead of %d: batches are re-sharded and "
-                           "the noise generators reseeded", dist.world_size, state["world_size"])
-            if int(state["world_size"]) != dist.world_size:
-                position["batch"] = (position["batch"] * int(state["world_size"])) // dist.world_size
-        torch.set_rng_state(state["torch_rng"])
-        name, keys, pos, has_gauss, cached = state["numpy_rng"]
-        np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
-        random.setstate(_as_tuple(state["python_rng"]))
-        if device.type == "cuda" and "cuda_rng" in state:
-            torch.cuda.set_rng_state(state["cuda_rng"], device)
-    except (KeyError, ValueError, TypeError, RuntimeError) as exc:
-        raise CheckpointError(f"the trainer state is incomplete or from another setup ({exc}); "
-                              "start a new run (without --resume)") from exc
-
-
-def _as_tuple(value: Any) -> Any:
-    return tuple(_as_tuple(v) for v in value) if isinstance(value, (list, tuple)) else value
-
-

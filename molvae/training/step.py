@@ -22,8 +22,9 @@ import torch
 from torch import Tensor
 
 from molvae.config import TrainConfig
-from molvae.model import VAE, autocast, vae_loss
-from molvae.schedules import kl_weight, lr_at
+from molvae.devices import autocast
+from molvae.model import VAE, vae_loss
+from molvae.training.schedules import kl_weight, lr_at
 
 __all__ = ["GRAPH_WIDTH_MULTIPLE", "MAX_GRAPHS", "StepStats", "TrainStep", "make_optimizer",
            "graphs_supported", "optimizer_state", "load_optimizer_state"]

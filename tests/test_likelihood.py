@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from molvae.model import vae_loss
-from molvae.scoring import SCORE_COLUMNS, score_molecules
+from molvae.likelihood import SCORE_COLUMNS, score_molecules
 
 
 def test_reconstruction_term_equals_the_training_loss(tiny_vae, zinc_smiles: list[str]) -> None:
