@@ -10,7 +10,7 @@ Parts (``--parts``, comma-separated; default all):
     prior samples, once per seed (``--unconstrained-objectives``, ``--unconstrained-temperature``
     for sampled decodes, ``--unconstrained-rounds``): top-3 molecules with their true scores, and
     the top-1 mean ± sd over the seeds. plogP is the unnormalized
-    ``logp − sa − cycle`` (GUIDE §6), with the ≤ 38 heavy-atom cap; QED and SA are reported beside
+    ``logp − sa − cycle`` (molvae's ``plogp``), ≤ 38 heavy atoms; QED and SA are reported beside
     every plogP molecule. The predictor is fitted on ``--n-train`` ZINC molecules scored by the
     true property; those calls are counted and reported.
 ``constrained``  the 800 molecules of ``zinc_plogp_800.txt`` (``--constrained-limit`` for fewer)
@@ -56,14 +56,14 @@ import platform
 import resource
 import sys
 import time
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from common import data_dir  # noqa: E402  (molvae from this checkout)
 
 from molvae.chemistry import (  # noqa: E402
     canonicalize_many,
@@ -71,14 +71,24 @@ from molvae.chemistry import (  # noqa: E402
     morgan_fingerprints,
 )
 from molvae.data import read_smiles, zinc250k_path  # noqa: E402
-from molvae.objectives import Objective, make_objective  # noqa: E402
-from molvae.optimize import optimize, optimize_with_oracle  # noqa: E402
+from molvae.objectives import Objective, Oracle, make_objective  # noqa: E402
+from molvae.optimizer import (  # noqa: E402
+    Ascent,
+    Constraints,
+    Loop,
+    Report,
+    Search,
+    Surrogate,
+    optimize,
+    optimize_with_oracle,
+)
+from molvae.optimizer.presets import LOOP_ASCENT  # noqa: E402
 from molvae.predictor import fit_predictor  # noqa: E402
 from molvae.vae import MolVAE  # noqa: E402
 
 logger = logging.getLogger("benchmarks.optimize")
 
-CONSTRAINED_FILE = Path("/work/shared/data/zinc_plogp_800.txt")
+CONSTRAINED_FILE = data_dir() / "zinc_plogp_800.txt"
 CELECOXIB = "Cc1ccc(-c2cc(C(F)(F)F)nn2-c2ccc(S(N)(=O)=O)cc2)cc1"
 CAMPHOR = "CC1(C)C2CCC1(C)C(=O)C2"
 MENTHOL = "CC(C)C1CCC(C)CC1O"
@@ -154,14 +164,15 @@ def run_unconstrained(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
         runs = []
         for seed in args.seeds:
             t0 = time.perf_counter()
-            result = optimize(vae, name, n_starts=args.n_starts, steps=args.steps, lr=args.lr,
-                              prior_weight=args.prior_weight, seed=seed, n_train=args.n_train,
-                              max_heavy_atoms=args.max_heavy_atoms, guard=None,
-                              latent_prior=args.latent_prior,
-                              decode_every=args.decode_every,
-                              temperature=args.unconstrained_temperature or None,
-                              rounds=args.unconstrained_rounds,
-                              dataset=str(zinc250k_path()), novelty_reference=None)
+            result = optimize(
+                vae, name, Search(n_starts=args.n_starts, rounds=args.unconstrained_rounds,
+                                  restarts=1),
+                ascent=Ascent(steps=args.steps, lr=args.lr, prior_weight=args.prior_weight,
+                              decode_every=args.decode_every, latent_prior=args.latent_prior,
+                              temperature=args.unconstrained_temperature),
+                constraints=Constraints(max_heavy_atoms=args.max_heavy_atoms, guard=None),
+                surrogate=Surrogate(n_train=args.n_train, dataset=str(zinc250k_path())),
+                report=Report(novelty_reference=None), seed=seed)
             frame = result.frame
             extra = compute_properties(frame["smiles"].head(3).tolist(), ["plogp", "logp", "cycle"])
             top = top_rows(frame, 3, ["smiles", "score", "qed", "sa", "heavy_atoms", "step"])
@@ -195,14 +206,15 @@ def run_constrained(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
                            "score": "plogp = logp - sa - cycle (unnormalized), start and result",
                            "predictor_oracle_calls": len(sample),
                            "predictor_r2": predictor.report.r2, "deltas": {}}
-    settings = dict(restarts=args.restarts, start_noise=args.start_noise,
-                    steps=args.steps, lr=args.constrained_lr, prior_weight=args.prior_weight,
-                    seed=args.seeds[0], predictor=predictor, max_heavy_atoms=args.max_heavy_atoms,
-                    decode_every=args.decode_every, novelty_reference=None,
-                    temperature=args.temperature or None, rounds=args.rounds, centers=args.centers,
-                    graph_edits=args.constrained_graph_edits, guard=None,
+    search = Search(starts, restarts=args.restarts, start_noise=args.start_noise,
+                    rounds=args.rounds, centers=args.centers,
+                    edits_per_start=args.constrained_graph_edits)
+    ascent = Ascent(steps=args.steps, lr=args.constrained_lr, prior_weight=args.prior_weight,
+                    decode_every=args.decode_every, temperature=args.temperature,
                     latent_prior=args.latent_prior)
-    out["settings"] = {k: v for k, v in settings.items() if k not in ("predictor", "guard")}
+    out["settings"] = {**{k: v for k, v in asdict(search).items() if k != "molecules"},
+                       **asdict(ascent), "seed": args.seeds[0],
+                       "max_heavy_atoms": args.max_heavy_atoms}
     out["optimize_seconds"], out["oracle_calls"] = 0.0, len(sample)
     # With one round the ascent does not depend on δ (the bound only filters what is decoded),
     # so one run with every candidate's similarity computed (δ = 0) serves all δ: for each, the
@@ -214,7 +226,10 @@ def run_constrained(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
     results = {}
     for key, bound in runs.items():
         t1 = time.perf_counter()
-        result = optimize(vae, "plogp", starts=starts, min_similarity=bound, **settings)
+        result = optimize(vae, "plogp", search, ascent=ascent, predictor=predictor,
+                          constraints=Constraints(max_heavy_atoms=args.max_heavy_atoms,
+                                                  min_similarity=bound, guard=None),
+                          report=Report(novelty_reference=None), seed=args.seeds[0])
         out["optimize_seconds"] += time.perf_counter() - t1
         out["oracle_calls"] += result.oracle_calls
         results[key] = result
@@ -253,13 +268,18 @@ _REJECTED = -1e6  # the GA's quantile sampling needs finite scores
 
 
 class BudgetedGAOracle:
-    """Score SMILES for the GA: each unique canonical SMILES counted once; molecules over the
-    heavy-atom cap rejected (a very low score, uncounted, like the VAE's filter); oracle
-    failures score that low too; raises _BudgetSpent once the budget is used up."""
+    """Score SMILES for the GA with molvae's :class:`~molvae.objectives.Oracle` (each unique
+    canonical SMILES counted once, within the budget); molecules over the heavy-atom cap are
+    rejected (a very low score, uncounted, like the VAE's filter); oracle failures score that low
+    too; raises _BudgetSpent once the budget is used up."""
 
     def __init__(self, objective: Objective, budget: int, max_heavy_atoms: int | None) -> None:
-        self.objective, self.budget, self.cap = objective, budget, max_heavy_atoms
-        self.scores: dict[str, float] = {}  # canonical SMILES -> score (NaN: oracle failed)
+        self.oracle, self.cap = Oracle(objective, budget=budget), max_heavy_atoms
+
+    @property
+    def scores(self) -> dict[str, float]:
+        """Canonical SMILES -> score (NaN: the oracle failed), in scoring order."""
+        return {smiles: record.score for smiles, record in self.oracle.records.items()}
 
     def __call__(self, smiles: list[str]) -> list[float]:
         canonical = canonicalize_many(smiles)
@@ -268,17 +288,12 @@ class BudgetedGAOracle:
         for c, n in zip(canonical, atoms):
             ok = c is not None and (self.cap is None or n <= self.cap)
             keys.append(c if ok else None)
-        new = [k for k in dict.fromkeys(k for k in keys if k) if k not in self.scores]
-        room = self.budget - len(self.scores)
-        spent = len(new) > room
-        new = new[:room]
-        if new:
-            for k, v in zip(new, self.objective(new)):
-                self.scores[k] = v if math.isfinite(v) else math.nan
+        new = [k for k in dict.fromkeys(k for k in keys if k) if not self.oracle.known(k)]
+        spent = len(new) > self.oracle.remaining
+        scores = self.oracle.score([k or "" for k in keys], canonical=True)
         if spent:
             raise _BudgetSpent
-        return [_REJECTED if not k or not math.isfinite(self.scores.get(k, math.nan))
-                else self.scores[k] for k in keys]
+        return [_REJECTED if not math.isfinite(v) else float(v) for v in scores]
 
 
 def _top_stats(scores: dict[str, float]) -> dict[str, Any]:
@@ -321,16 +336,15 @@ def run_oracle(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
             for seed in args.seeds:
                 population = zinc_sample(initial_population(args.initial, budget), seed)
                 t0 = time.perf_counter()
-                result = optimize_with_oracle(vae, objective, budget=budget, initial=population,
-                                              per_round=args.per_round, n_starts=args.oracle_starts,
-                                              steps=args.oracle_steps, lr=args.oracle_lr,
-                                              seed=seed,
-                                              temperature=args.oracle_temperature or None,
-                                              max_heavy_atoms=args.max_heavy_atoms, guard=None,
-                                              graph_edits=args.graph_edits,
-                                              edit_pool=args.edit_pool,
-                                              edit_explore=args.edit_explore,
-                                              novelty_reference=None)
+                result = optimize_with_oracle(
+                    vae, objective,
+                    Loop(budget, initial=population, per_round=args.per_round,
+                         n_starts=args.oracle_starts, edit_share=args.graph_edits,
+                         edit_pool=args.edit_pool, edit_explore=args.edit_explore),
+                    ascent=replace(LOOP_ASCENT, steps=args.oracle_steps, lr=args.oracle_lr,
+                                   temperature=args.oracle_temperature),
+                    constraints=Constraints(max_heavy_atoms=args.max_heavy_atoms, guard=None),
+                    report=Report(novelty_reference=None), seed=seed)
                 scores = dict(zip(result.scored["smiles"], result.scored["score"]))
                 vae_row = {"seed": seed, **_top_stats(scores), "calls": result.oracle_calls,
                            "seconds": time.perf_counter() - t0, "breakdown": _breakdown(result)}
@@ -405,10 +419,11 @@ def run_timing(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
     for k in args.timing_decode_every:
         cpu0 = _cpu_seconds()
         t0 = time.perf_counter()
-        result = optimize(vae, "plogp", n_starts=args.timing_starts, steps=args.timing_steps,
-                          decode_every=k, predictor=predictor, seed=0,
-                          max_heavy_atoms=args.max_heavy_atoms, novelty_reference=None,
-                          guard=None)
+        result = optimize(vae, "plogp", Search(n_starts=args.timing_starts),
+                          ascent=Ascent(steps=args.timing_steps, decode_every=k),
+                          predictor=predictor,
+                          constraints=Constraints(max_heavy_atoms=args.max_heavy_atoms, guard=None),
+                          report=Report(novelty_reference=None), seed=0)
         seconds = time.perf_counter() - t0
         run = {"decode_every": k, "seconds": seconds, "cpu_seconds": _cpu_seconds() - cpu0,
                "load_average_1min": os.getloadavg()[0], "decoded": result.timings["decoded"],

@@ -1,6 +1,6 @@
 """Graph-edit proposals: children of scored molecules by mol-ga's graph crossover and mutation.
 
-The oracle loop (:func:`molvae.optimize.optimize_with_oracle`) uses them beside its latent
+The oracle loop (:func:`molvae.optimizer.optimize_with_oracle`) uses them beside its latent
 proposals: many children are made cheaply, the latent predictor ranks them through their
 encodings, and only the most promising reach the oracle. The edits themselves are mol-ga's
 (Jensen's Graph GA operators); this module only chooses parents the way mol-ga's default GA

@@ -8,6 +8,7 @@ one runs the whole pipeline on the tiny trained model.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,15 +20,31 @@ from rdkit import Chem
 from molvae.chemistry import canonicalize, compute_properties, tanimoto
 from molvae.errors import MolvaeError
 from molvae.objectives import make_objective
-from molvae.optimize import (
+from molvae.optimizer import (
+    Ascent,
     Constraints,
+    Loop,
+    Report,
+    Search,
+    Surrogate,
     edit_explore_for,
     optimize,
     optimize_with_oracle,
     save_grid,
 )
+from molvae.optimizer.presets import LOOP_ASCENT
 
 from lookup_vae import LookupVAE
+
+#: no medicinal-chemistry guard (the library's molecules have alerts; most rules are about others)
+NO_GUARD = Constraints(guard=None)
+#: no novelty column
+NO_NOVELTY = Report(novelty_reference=None)
+
+
+def loop_ascent(**changes) -> Ascent:
+    """The oracle loop's ascent (50 steps, decoded every 5, exploration 0.5) with ``changes``."""
+    return replace(LOOP_ASCENT, **changes)
 
 
 @pytest.fixture(scope="module")
@@ -55,18 +72,19 @@ def _counting(objective: str = "logp"):
 def test_budget_is_never_exceeded(lookup_vae: LookupVAE, library: list[str]) -> None:
     for budget in (60, 150):
         oracle, asked = _counting()
-        result = optimize_with_oracle(lookup_vae, oracle, guard=None, budget=budget,
-                                      initial=library[:40],
-                                      per_round=30, n_starts=16, steps=20, seed=0,
-                                      novelty_reference=None)
+        result = optimize_with_oracle(lookup_vae, oracle,
+                                      Loop(budget, initial=library[:40], per_round=30,
+                                           n_starts=16),
+                                      ascent=loop_ascent(steps=20), constraints=NO_GUARD, seed=0,
+                                      report=NO_NOVELTY)
         assert len(asked) <= budget and len(set(asked)) == len(asked)  # each molecule once
         assert result.oracle_calls == len(asked)
         assert result.history["oracle_calls"].max() <= budget
         assert len(asked) >= min(budget, 40)  # the initial population counts
     oracle, asked = _counting()
-    result = optimize(lookup_vae, oracle, guard=None, starts=library[:10], restarts=3, budget=50,
-                      steps=20,
-                      dataset=library, n_train=100, novelty_reference=None)
+    result = optimize(lookup_vae, oracle, Search(library[:10], restarts=3, budget=50),
+                      ascent=Ascent(steps=20), constraints=NO_GUARD,
+                      surrogate=Surrogate(n_train=100, dataset=library), report=NO_NOVELTY)
     assert len(asked) <= 50 and result.oracle_calls == len(asked)
 
 
@@ -79,9 +97,11 @@ def test_oracle_nan_or_exception_is_recorded_not_fatal(lookup_vae: LookupVAE,
             raise RuntimeError("the docking program crashed")
         return [math.nan if "F" in s else v for s, v in zip(smiles, logp(smiles))]
 
-    result = optimize_with_oracle(lookup_vae, flaky, guard=None, budget=120, initial=library[:60],
-                                  per_round=30, n_starts=16, steps=20, seed=1,
-                                  max_heavy_atoms=None, novelty_reference=None)
+    result = optimize_with_oracle(lookup_vae, flaky,
+                                  Loop(120, initial=library[:60], per_round=30, n_starts=16),
+                                  ascent=loop_ascent(steps=20), seed=1,
+                                  constraints=Constraints(max_heavy_atoms=None, guard=None),
+                                  report=NO_NOVELTY)
     frame = result.frame
     crashed = frame[frame["smiles"].str.contains("Cl")]
     nan = frame[frame["smiles"].str.contains("F") & ~frame["smiles"].str.contains("Cl")]
@@ -95,10 +115,11 @@ def test_oracle_nan_or_exception_is_recorded_not_fatal(lookup_vae: LookupVAE,
 def test_min_similarity_holds_for_every_reported_molecule(lookup_vae: LookupVAE,
                                                           library: list[str]) -> None:
     starts = library[:12]
-    result = optimize(lookup_vae, "logp", guard=None, starts=starts, restarts=4, start_noise=0.5,
-                      steps=40,
-                      lr=0.1, min_similarity=0.4, dataset=library, n_train=200, seed=0,
-                      novelty_reference=None)
+    bound = Constraints(min_similarity=0.4, guard=None)
+    result = optimize(lookup_vae, "logp", Search(starts, restarts=4, start_noise=0.5),
+                      ascent=Ascent(steps=40, lr=0.1), constraints=bound,
+                      surrogate=Surrogate(n_train=200, dataset=library), seed=0,
+                      report=NO_NOVELTY)
     frame = result.frame
     assert len(frame) >= len(starts) - 1  # each start's reconstruction (one decodes invalid)
     for row in frame.itertuples():
@@ -108,11 +129,12 @@ def test_min_similarity_holds_for_every_reported_molecule(lookup_vae: LookupVAE,
     best = result.best_per_start()
     assert (best["similarity"] >= 0.4).all() and best["start_index"].is_unique
     with pytest.raises(MolvaeError, match="needs start molecules"):
-        optimize(lookup_vae, "logp", guard=None, min_similarity=0.4, dataset=library)
-    looped = optimize_with_oracle(lookup_vae, "logp", guard=None, budget=120, initial=starts,
-                                  per_round=40,
-                                  n_starts=12, steps=30, lr=0.1, start_noise=0.5,
-                                  min_similarity=0.4, seed=0, novelty_reference=None)
+        optimize(lookup_vae, "logp", constraints=bound, surrogate=Surrogate(dataset=library))
+    looped = optimize_with_oracle(lookup_vae, "logp",
+                                  Loop(120, initial=starts, per_round=40, n_starts=12,
+                                       start_noise=0.5),
+                                  ascent=loop_ascent(steps=30, lr=0.1), constraints=bound,
+                                  seed=0, report=NO_NOVELTY)
     proposed = looped.candidates[looped.candidates["round"] > 0]
     assert len(proposed)
     for row in [*looped.frame.itertuples(), *proposed.itertuples()]:
@@ -122,31 +144,37 @@ def test_min_similarity_holds_for_every_reported_molecule(lookup_vae: LookupVAE,
 
 def test_sampled_decoding_proposes_more_molecules_and_is_seeded(lookup_vae: LookupVAE,
                                                                 library: list[str]) -> None:
-    kwargs = dict(starts=library[:6], restarts=8, start_noise=0.0, steps=10, lr=0.02,
-                  dataset=library, n_train=100, novelty_reference=None)
-    greedy = optimize(lookup_vae, "logp", guard=None, seed=0, **kwargs)
-    sampled = optimize(lookup_vae, "logp", guard=None, temperature=1.0, seed=0, **kwargs)
-    again = optimize(lookup_vae, "logp", guard=None, temperature=1.0, seed=0, **kwargs)
+    kwargs = dict(constraints=NO_GUARD, surrogate=Surrogate(n_train=100, dataset=library),
+                  report=NO_NOVELTY)
+    search = Search(library[:6], restarts=8, start_noise=0.0)
+    greedy = optimize(lookup_vae, "logp", search, ascent=Ascent(steps=10, lr=0.02), seed=0,
+                      **kwargs)
+    sampled = optimize(lookup_vae, "logp", search,
+                       ascent=Ascent(steps=10, lr=0.02, temperature=1.0), seed=0, **kwargs)
+    again = optimize(lookup_vae, "logp", search,
+                     ascent=Ascent(steps=10, lr=0.02, temperature=1.0), seed=0, **kwargs)
     # without jitter the 8 restarts of a start climb the same path: greedy decoding gives them
     # the same molecules, sampling different ones
     assert sampled.candidates["smiles"].nunique() > 2 * greedy.candidates["smiles"].nunique()
     pd.testing.assert_frame_equal(sampled.frame, again.frame)
     assert set(sampled.frame["start"]) <= set(library[:6])  # starts stay the given molecules
     oracle, asked = _counting()
-    looped = optimize_with_oracle(lookup_vae, oracle, guard=None, budget=80, initial=library[:30],
-                                  per_round=20, n_starts=8, steps=10, temperature=1.0, seed=0,
-                                  novelty_reference=None)
+    looped = optimize_with_oracle(lookup_vae, oracle,
+                                  Loop(80, initial=library[:30], per_round=20, n_starts=8),
+                                  ascent=loop_ascent(steps=10, temperature=1.0),
+                                  constraints=NO_GUARD, seed=0, report=NO_NOVELTY)
     assert looped.oracle_calls == len(asked) <= 80 and len(set(asked)) == len(asked)
 
 
 def test_later_rounds_keep_the_bound_and_never_lose_a_starts_best(lookup_vae: LookupVAE,
                                                                   library: list[str]) -> None:
     starts = library[:10]
-    kwargs = dict(starts=starts, restarts=8, start_noise=0.6, steps=20, lr=0.05,
-                  min_similarity=0.2, temperature=1.0, dataset=library, n_train=150, seed=3,
-                  novelty_reference=None)
-    one = optimize(lookup_vae, "logp", guard=None, rounds=1, **kwargs)
-    three = optimize(lookup_vae, "logp", guard=None, rounds=3, centers=3, **kwargs)
+    search = Search(starts, restarts=8, start_noise=0.6)
+    kwargs = dict(ascent=Ascent(steps=20, lr=0.05, temperature=1.0),
+                  constraints=Constraints(min_similarity=0.2, guard=None),
+                  surrogate=Surrogate(n_train=150, dataset=library), seed=3, report=NO_NOVELTY)
+    one = optimize(lookup_vae, "logp", replace(search, rounds=1), **kwargs)
+    three = optimize(lookup_vae, "logp", replace(search, rounds=3, centers=3), **kwargs)
     assert set(three.candidates["round"]) == {1, 2, 3}
     for row in three.candidates.itertuples():  # similarity always to the original start
         assert row.start == starts[row.start_index]
@@ -155,10 +183,14 @@ def test_later_rounds_keep_the_bound_and_never_lose_a_starts_best(lookup_vae: Lo
     best_three = three.best_per_start().set_index("start_index")["score"]
     assert (best_three.reindex(best_one.index) >= best_one).all()  # round 1 is the same run
     assert (best_three.reindex(best_one.index) > best_one).any()  # and later rounds add to it
-    for bad, message in ((dict(rounds=0), "rounds"), (dict(temperature=0.0), "temperature")):
+    for make, message in ((lambda: Search(starts, rounds=0), "rounds"),
+                          (lambda: Ascent(temperature=-1.0), "temperature")):
         with pytest.raises(MolvaeError, match=message) as info:
-            optimize(lookup_vae, "logp", guard=None, starts=starts, dataset=library, **bad)
+            make()
         assert "\n" not in str(info.value)
+    # 0 is greedy decoding (what None was), not an error
+    assert Ascent(temperature=0.0).sampling_temperature is None
+    assert Ascent(temperature=0.5).sampling_temperature == 0.5
 
 
 def _radical(smiles: str) -> str:
@@ -179,18 +211,22 @@ def test_radicals_are_rejected_unless_allowed(library: list[str]) -> None:
     def has_radical(smiles: str) -> bool:
         return any(a.GetNumRadicalElectrons() for a in Chem.MolFromSmiles(smiles).GetAtoms())
 
-    kwargs = dict(n_starts=64, steps=20, dataset=library[100:300], n_train=100, seed=0,
-                  novelty_reference=None)
-    strict = optimize(vae, "logp", guard=None, **kwargs)
+    kwargs = dict(ascent=Ascent(steps=20), surrogate=Surrogate(n_train=100,
+                                                               dataset=library[100:300]),
+                  seed=0, report=NO_NOVELTY)
+    strict = optimize(vae, "logp", Search(n_starts=64), constraints=NO_GUARD, **kwargs)
     assert len(strict.frame) and not any(map(has_radical, strict.frame["smiles"]))
-    loose = optimize(vae, "logp", guard=None, allow_radicals=True, **kwargs)
+    loose = optimize(vae, "logp", Search(n_starts=64),
+                     constraints=Constraints(guard=None, allow_radicals=True), **kwargs)
     assert any(map(has_radical, loose.frame["smiles"]))  # they were there to be rejected
 
 
 def test_max_heavy_atoms_is_enforced(lookup_vae: LookupVAE, library: list[str]) -> None:
-    result = optimize(lookup_vae, "heavy_atoms", guard=None, n_starts=64, steps=30, lr=0.2,
-                      dataset=library,
-                      n_train=150, max_heavy_atoms=22, seed=0, novelty_reference=None)
+    result = optimize(lookup_vae, "heavy_atoms", Search(n_starts=64),
+                      ascent=Ascent(steps=30, lr=0.2),
+                      constraints=Constraints(max_heavy_atoms=22, guard=None),
+                      surrogate=Surrogate(n_train=150, dataset=library), seed=0,
+                      report=NO_NOVELTY)
     assert len(result.frame)
     atoms = [Chem.MolFromSmiles(s).GetNumHeavyAtoms() for s in result.frame["smiles"]]
     assert max(atoms) <= 22
@@ -200,20 +236,23 @@ def test_max_heavy_atoms_is_enforced(lookup_vae: LookupVAE, library: list[str]) 
 
 def test_substructure_is_kept(lookup_vae: LookupVAE, library: list[str]) -> None:
     pattern = Chem.MolFromSmarts("c1ccccc1")
-    result = optimize(lookup_vae, "qed", guard=None, n_starts=64, steps=20, dataset=library,
-                      n_train=150,
-                      substructure="c1ccccc1", seed=0, novelty_reference=None)
+    result = optimize(lookup_vae, "qed", Search(n_starts=64), ascent=Ascent(steps=20),
+                      constraints=Constraints(substructure="c1ccccc1", guard=None),
+                      surrogate=Surrogate(n_train=150, dataset=library), seed=0,
+                      report=NO_NOVELTY)
     assert len(result.frame)
     assert all(Chem.MolFromSmiles(s).HasSubstructMatch(pattern) for s in result.frame["smiles"])
     with pytest.raises(MolvaeError, match=r"invalid SMARTS substructure 'c1cc\(\('") as info:
-        optimize(lookup_vae, "qed", guard=None, substructure="c1cc((", dataset=library)
+        Constraints(substructure="c1cc((", guard=None)
     assert "\n" not in str(info.value)
 
 
 def test_results_are_ranked_by_true_score_and_deduplicated(lookup_vae: LookupVAE,
                                                           library: list[str]) -> None:
-    result = optimize(lookup_vae, "qed + 0.3*logp - 0.5*sa", guard=None, n_starts=128, steps=30,
-                      dataset=library, n_train=150, seed=0, novelty_reference=library)
+    result = optimize(lookup_vae, "qed + 0.3*logp - 0.5*sa", Search(n_starts=128),
+                      ascent=Ascent(steps=30), constraints=NO_GUARD,
+                      surrogate=Surrogate(n_train=150, dataset=library), seed=0,
+                      report=Report(novelty_reference=library))
     frame = result.frame
     assert len(frame) > 10
     assert frame["smiles"].is_unique
@@ -230,13 +269,11 @@ def test_results_are_ranked_by_true_score_and_deduplicated(lookup_vae: LookupVAE
 
 def test_minimize_and_target_rank_by_the_transformed_score(lookup_vae: LookupVAE,
                                                           library: list[str]) -> None:
-    low = optimize(lookup_vae, "logp", guard=None, minimize=True, n_starts=64, steps=20,
-                   dataset=library,
-                   n_train=150, novelty_reference=None).frame
+    kwargs = dict(ascent=Ascent(steps=20), constraints=NO_GUARD,
+                  surrogate=Surrogate(n_train=150, dataset=library), report=NO_NOVELTY)
+    low = optimize(lookup_vae, "logp", Search(n_starts=64), minimize=True, **kwargs).frame
     assert np.allclose(low["score"], -low["value"]) and low["value"].is_monotonic_increasing
-    near = optimize(lookup_vae, "logp", guard=None, target=2.0, n_starts=64, steps=20,
-                    dataset=library,
-                    n_train=150, novelty_reference=None).frame
+    near = optimize(lookup_vae, "logp", Search(n_starts=64), target=2.0, **kwargs).frame
     assert np.allclose(near["score"], -np.abs(near["value"] - 2.0))
 
 
@@ -244,9 +281,11 @@ def test_oracle_loop_improves_on_its_initial_population(lookup_vae: LookupVAE,
                                                        library: list[str]) -> None:
     logp = make_objective("logp")(library)
     initial = [library[i] for i in np.argsort(logp)[:50]]  # the 50 lowest
-    result = optimize_with_oracle(lookup_vae, "logp", guard=None, budget=200, initial=initial,
-                                  per_round=50, n_starts=32, steps=30, seed=0,
-                                  max_heavy_atoms=None, novelty_reference=None)
+    result = optimize_with_oracle(lookup_vae, "logp",
+                                  Loop(200, initial=initial, per_round=50, n_starts=32),
+                                  ascent=loop_ascent(steps=30), seed=0,
+                                  constraints=Constraints(max_heavy_atoms=None, guard=None),
+                                  report=NO_NOVELTY)
     initial_best = max(make_objective("logp")(initial))
     assert result.frame["score"].iloc[0] > initial_best
     assert set(result.frame["round"]) >= {0, 1}
@@ -257,11 +296,14 @@ def test_graph_edits_share_the_budget_and_keep_every_constraint(tiny_vae,
     # the tiny model encodes any molecule its vocabulary covers, so edits get predictions
     initial = zinc_frame["smiles"].tolist()[:60]
     oracle, asked = _counting("qed")
-    result = optimize_with_oracle(tiny_vae, oracle, guard=None, budget=150, initial=initial,
-                                  per_round=30,
-                                  n_starts=8, steps=5, seed=0, graph_edits=1.0, edit_pool=5,
-                                  min_similarity=0.3, max_heavy_atoms=30,
-                                  substructure="[#6]~[#7,#8]", novelty_reference=None)
+    result = optimize_with_oracle(tiny_vae, oracle,
+                                  Loop(150, initial=initial, per_round=30, n_starts=8,
+                                       edit_share=1.0, edit_pool=5),
+                                  ascent=loop_ascent(steps=5), seed=0,
+                                  constraints=Constraints(min_similarity=0.3, max_heavy_atoms=30,
+                                                          substructure="[#6]~[#7,#8]",
+                                                          guard=None),
+                                  report=NO_NOVELTY)
     assert len(asked) <= 150 and len(set(asked)) == len(asked)
     frame = result.frame
     assert set(frame["source"]) <= {"initial", "latent", "graph"}
@@ -276,17 +318,18 @@ def test_graph_edits_share_the_budget_and_keep_every_constraint(tiny_vae,
         assert math.isfinite(row.predicted)
     # making the children is timed with the rest of the loop's work
     assert result.timings["edits"] > 0
-    latent_only = optimize_with_oracle(tiny_vae, "qed", guard=None, budget=100, initial=initial,
-                                       per_round=20, n_starts=8, steps=5, seed=0,
-                                       graph_edits=0.0, novelty_reference=None)
+    latent_only = optimize_with_oracle(tiny_vae, "qed",
+                                       Loop(100, initial=initial, per_round=20, n_starts=8,
+                                            edit_share=0.0),
+                                       ascent=loop_ascent(steps=5), constraints=NO_GUARD, seed=0,
+                                       report=NO_NOVELTY)
     assert "graph" not in set(latent_only.frame["source"])
-    for bad, name in ((1.5, "graph_edits"), (-0.1, "graph_edits")):
-        with pytest.raises(MolvaeError, match=name) as info:
-            optimize_with_oracle(tiny_vae, "qed", guard=None, budget=100, initial=initial,
-                                 graph_edits=bad)
+    for bad in (1.5, -0.1):
+        with pytest.raises(MolvaeError, match="edit_share") as info:
+            Loop(100, initial=initial, edit_share=bad)
         assert "\n" not in str(info.value)
     with pytest.raises(MolvaeError, match="edit_pool"):
-        optimize_with_oracle(tiny_vae, "qed", guard=None, budget=100, initial=initial, edit_pool=0)
+        Loop(100, initial=initial, edit_pool=0)
 
 
 def test_edit_explore_scores_children_the_predictor_would_not_have_chosen(
@@ -294,10 +337,11 @@ def test_edit_explore_scores_children_the_predictor_would_not_have_chosen(
     initial = zinc_frame["smiles"].tolist()[:60]
 
     def round_one(explore: float | None) -> pd.DataFrame:
-        result = optimize_with_oracle(tiny_vae, "qed", guard=None, budget=90, initial=initial,
-                                      per_round=30,
-                                      n_starts=8, steps=5, seed=0, edit_pool=5,
-                                      edit_explore=explore, novelty_reference=None)
+        result = optimize_with_oracle(tiny_vae, "qed",
+                                      Loop(90, initial=initial, per_round=30, n_starts=8,
+                                           edit_pool=5, edit_explore=explore),
+                                      ascent=loop_ascent(steps=5), constraints=NO_GUARD, seed=0,
+                                      report=NO_NOVELTY)
         frame = result.frame
         return frame[(frame["source"] == "graph") & (frame["round"] == 1)]
 
@@ -307,18 +351,18 @@ def test_edit_explore_scores_children_the_predictor_would_not_have_chosen(
     assert drawn["predicted"].mean() < ranked["predicted"].mean()
     assert round_one(0.0)["smiles"].tolist() == ranked["smiles"].tolist()
     with pytest.raises(MolvaeError, match="edit_explore") as info:
-        optimize_with_oracle(tiny_vae, "qed", guard=None, budget=100, initial=initial,
-                             edit_explore=1.5)
+        Loop(100, initial=initial, edit_explore=1.5)
     assert "\n" not in str(info.value)
 
 
 def test_each_molecule_of_the_loop_reports_the_round_that_scored_it(
         tiny_vae, zinc_frame: pd.DataFrame) -> None:
     initial = zinc_frame["smiles"].tolist()[:60]
-    result = optimize_with_oracle(tiny_vae, "qed", guard=None, budget=150, initial=initial,
-                                  per_round=30,
-                                  n_starts=8, steps=5, seed=0, edit_pool=5, edit_explore=0.5,
-                                  novelty_reference=None)
+    result = optimize_with_oracle(tiny_vae, "qed",
+                                  Loop(150, initial=initial, per_round=30, n_starts=8,
+                                       edit_pool=5, edit_explore=0.5),
+                                  ascent=loop_ascent(steps=5), constraints=NO_GUARD, seed=0,
+                                  report=NO_NOVELTY)
     frame = result.frame
     first_proposed = frame["smiles"].map(result.candidates.groupby("smiles")["round"].min())
     assert (frame["round"] > first_proposed).any()  # some were scored rounds after a proposal
@@ -345,11 +389,12 @@ def test_the_default_share_of_unranked_children_grows_with_the_budget_from_5000_
 def test_optimize_graph_edits_add_to_each_starts_results_within_its_bound(
         lookup_vae: LookupVAE, library: list[str]) -> None:
     starts = library[:12]
-    kwargs = dict(starts=starts, restarts=6, start_noise=0.5, steps=20, lr=0.1, temperature=1.0,
-                  min_similarity=0.4, max_heavy_atoms=30, dataset=library, n_train=150, seed=0,
-                  novelty_reference=None)
-    plain = optimize(lookup_vae, "logp", guard=None, **kwargs)
-    edited = optimize(lookup_vae, "logp", guard=None, graph_edits=30, **kwargs)
+    search = Search(starts, restarts=6, start_noise=0.5)
+    kwargs = dict(ascent=Ascent(steps=20, lr=0.1, temperature=1.0),
+                  constraints=Constraints(min_similarity=0.4, max_heavy_atoms=30, guard=None),
+                  surrogate=Surrogate(n_train=150, dataset=library), seed=0, report=NO_NOVELTY)
+    plain = optimize(lookup_vae, "logp", search, **kwargs)
+    edited = optimize(lookup_vae, "logp", replace(search, edits_per_start=30), **kwargs)
     edits = edited.candidates[edited.candidates["source"] == "graph"]
     assert len(edits) and set(plain.candidates["source"]) == {"latent"}
     for row in edits.itertuples():  # the bound is to the child's own start
@@ -363,22 +408,37 @@ def test_optimize_graph_edits_add_to_each_starts_results_within_its_bound(
     assert (best_edited.reindex(best_plain.index) > best_plain).any()
     assert len(best_edited) > len(best_plain)  # and reach starts the latent search did not
     # a second round breeds from the first round's finds as well as from the start
-    two = optimize(lookup_vae, "logp", guard=None, graph_edits=30, rounds=2, **kwargs)
+    two = optimize(lookup_vae, "logp", replace(search, edits_per_start=30, rounds=2), **kwargs)
     assert {1, 2} <= set(two.candidates.loc[two.candidates["source"] == "graph", "round"])
     oracle, asked = _counting()
-    budgeted = optimize(lookup_vae, oracle, guard=None, graph_edits=30, rounds=2, budget=250,
-                        **kwargs)
+    budgeted = optimize(lookup_vae, oracle,
+                        replace(search, edits_per_start=30, rounds=2, budget=250), **kwargs)
     assert budgeted.oracle_calls == len(asked) == 250 and len(set(asked)) == len(asked)
-    with pytest.raises(MolvaeError, match="graph_edits") as info:
-        optimize(lookup_vae, "logp", guard=None, graph_edits=-1, **kwargs)
+    with pytest.raises(MolvaeError, match="edits_per_start") as info:
+        replace(search, edits_per_start=-1)
     assert "\n" not in str(info.value)
 
 
-def test_invalid_constraints_fail_with_one_line_errors() -> None:
-    with pytest.raises(MolvaeError, match="min_similarity"):
-        Constraints(min_similarity=1.5)
-    with pytest.raises(MolvaeError, match="max_heavy_atoms"):
-        Constraints(max_heavy_atoms=0)
+def test_invalid_options_fail_with_one_line_errors() -> None:
+    """Each option type checks its values once, when it is made."""
+    for make, name in ((lambda: Constraints(min_similarity=1.5), "min_similarity"),
+                       (lambda: Constraints(max_heavy_atoms=0), "max_heavy_atoms"),
+                       (lambda: Ascent(steps=-1), "steps"),
+                       (lambda: Ascent(decode_every=0), "decode_every"),
+                       (lambda: Ascent(lr=0.0), "lr"),
+                       (lambda: Ascent(latent_prior="flat"), "latent_prior"),
+                       (lambda: Search(n_starts=0), "n_starts"),
+                       (lambda: Search(centers=0), "centers"),
+                       (lambda: Search(restarts=0), "restarts"),
+                       (lambda: Search(budget=0), "budget"),
+                       (lambda: Loop(budget=1), "budget must be at least 2"),
+                       (lambda: Loop(100, rounds=0), "rounds"),
+                       (lambda: Loop(100, per_round=0), "per_round"),
+                       (lambda: Loop(100, patience=0), "patience"),
+                       (lambda: Surrogate(n_models=0), "n_models")):
+        with pytest.raises(MolvaeError, match=name) as info:
+            make()
+        assert "\n" not in str(info.value)
 
 
 def test_save_grid_writes_png_and_svg(tmp_path: Path) -> None:
@@ -393,25 +453,27 @@ def test_save_grid_writes_png_and_svg(tmp_path: Path) -> None:
 def test_optimize_runs_end_to_end_on_the_tiny_model(tiny_vae, zinc_frame: pd.DataFrame,
                                                     tmp_path: Path) -> None:
     smiles = zinc_frame["smiles"].tolist()
-    result = optimize(tiny_vae, "qed", guard=None, n_starts=32, steps=10, decode_every=5,
-                      dataset=smiles,
-                      n_train=60, budget=200, seed=0)
+    result = optimize(tiny_vae, "qed", Search(n_starts=32, budget=200),
+                      ascent=Ascent(steps=10, decode_every=5), constraints=NO_GUARD,
+                      surrogate=Surrogate(n_train=60, dataset=smiles), seed=0)
     assert result.oracle_calls <= 200
     assert result.timings["decoded"] == 32 * 3  # steps 0, 5, 10 of each trajectory
     assert list(result.frame.columns[:3]) == ["smiles", "score", "predicted"]
     assert result.to_csv(tmp_path / "out.csv").exists()
-    looped = optimize_with_oracle(tiny_vae, "qed", guard=None, budget=80, initial=smiles[:40],
-                                  per_round=20,
-                                  n_starts=8, steps=5, seed=0)
+    looped = optimize_with_oracle(tiny_vae, "qed",
+                                  Loop(80, initial=smiles[:40], per_round=20, n_starts=8),
+                                  ascent=loop_ascent(steps=5), constraints=NO_GUARD, seed=0)
     assert looped.oracle_calls <= 80 and (looped.frame["round"] == 0).sum() >= 1
 
 
-def test_docstring_examples_run() -> None:
+@pytest.mark.parametrize("module", ["__init__", "options", "presets", "constraints", "search",
+                                    "loop", "runner", "session", "results", "inputs", "ascent"])
+def test_docstring_examples_run(module: str) -> None:
     import doctest
+    import importlib
 
-    import molvae.optimize
-
-    assert doctest.testmod(molvae.optimize, optionflags=doctest.ELLIPSIS).failed == 0
+    name = "molvae.optimizer" if module == "__init__" else f"molvae.optimizer.{module}"
+    assert doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS).failed == 0
 
 
 def test_the_medchem_guard_is_on_by_default_and_every_reported_molecule_passes_it(
@@ -420,24 +482,27 @@ def test_the_medchem_guard_is_on_by_default_and_every_reported_molecule_passes_i
 
     from molvae.medchem import DRUG_LIKE
 
-    settings = dict(starts=library[:20], restarts=3, steps=20, lr=0.2, dataset=library,
-                    n_train=200, seed=0, novelty_reference=None)
-    guarded = optimize(lookup_vae, "logp", **settings).frame
-    unguarded = optimize(lookup_vae, "logp", guard=None, **settings).frame
+    settings = dict(ascent=Ascent(steps=20, lr=0.2),
+                    surrogate=Surrogate(n_train=200, dataset=library), seed=0, report=NO_NOVELTY)
+    search = Search(library[:20], restarts=3)
+    guarded = optimize(lookup_vae, "logp", search, **settings).frame
+    unguarded = optimize(lookup_vae, "logp", search, constraints=NO_GUARD, **settings).frame
     passes = lambda frame: [DRUG_LIKE.passes(Chem.MolFromSmiles(s))  # noqa: E731
                             for s in frame["smiles"]]
+    assert Constraints().guard is DRUG_LIKE
     assert len(guarded) and all(passes(guarded))
     assert not all(passes(unguarded))  # the library has alerts: the guard removed them
     assert set(guarded["smiles"]) <= set(unguarded["smiles"])
-    looped = optimize_with_oracle(lookup_vae, "logp", budget=150, initial=library[:60],
-                                  per_round=30, n_starts=16, steps=20, seed=0,
-                                  novelty_reference=None).frame
+    looped = optimize_with_oracle(lookup_vae, "logp",
+                                  Loop(150, initial=library[:60], per_round=30, n_starts=16),
+                                  ascent=loop_ascent(steps=20), seed=0,
+                                  report=NO_NOVELTY).frame
     assert len(looped) and all(passes(looped))
 
 
 def test_ascent_uses_the_models_learned_prior_as_its_pull_toward_the_data(
         lookup_vae: LookupVAE) -> None:
-    from molvae.optimize import ascend
+    from molvae.optimizer import ascend
     from molvae.predictor import fit_latent_predictor
     from molvae.prior import PriorConfig, fit_prior
 
@@ -459,7 +524,7 @@ def test_ascent_uses_the_models_learned_prior_as_its_pull_toward_the_data(
 
 def test_a_long_ascent_shows_a_bar_on_a_terminal_and_a_short_one_does_not(
         lookup_vae: LookupVAE, terminal) -> None:
-    from molvae.optimize import ascend
+    from molvae.optimizer import ascend
     from molvae.predictor import fit_latent_predictor
 
     z = torch.as_tensor(lookup_vae.points)

@@ -1,0 +1,210 @@
+"""The oracle loop: rounds of propose → score → refit against an expensive oracle's budget.
+
+The initial population is scored first and counted. Each round fits the predictor on everything
+scored so far, makes graph-edit children of the scored molecules (:mod:`molvae.graph_edits`) and
+scores those the predictor rates highest, ascends from the best molecules for the calls the edits
+leave, and so on until the budget is spent. Every molecule whose true score is computed counts
+once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from rdkit import Chem
+
+from molvae.chemistry import canonicalize_many, rdkit_quiet
+from molvae.errors import MolvaeError
+from molvae.graph_edits import make_children
+from molvae.objectives import ObjectiveLike, Oracle, make_objective
+from molvae.optimizer.constraints import Constraints
+from molvae.optimizer.inputs import default_dataset, read_starts, reference_set, sample_dataset
+from molvae.optimizer.options import Ascent, Loop, Report, Surrogate
+from molvae.optimizer.presets import LOOP_ASCENT
+from molvae.optimizer.results import OptimizeResult
+from molvae.optimizer.session import Session
+from molvae.predictor import LatentPredictor
+
+if TYPE_CHECKING:
+    from molvae.latent_model import LatentModel
+
+__all__ = ["optimize_with_oracle", "edit_explore_for"]
+
+logger = logging.getLogger(__name__)
+
+
+def _latent_round(session: Session, predictor: LatentPredictor, counted: Oracle,
+                  rng: np.random.Generator, lineage: dict[str, str],
+                  population_index: dict[str, int], *, n_starts: int, noise: float,
+                  round_index: int) -> pd.DataFrame:
+    """One round's latent proposals of the oracle loop: ascend from ``n_starts`` scored molecules
+    (half the best, half drawn from the rest, jittered by ``noise``), decoded and filtered."""
+    table = counted.table()
+    table = table[np.isfinite(table["score"])].sort_values("score", ascending=False)
+    pool = table["smiles"].tolist()
+    n_top = min(len(pool), max(1, n_starts // 2))
+    rest = pool[n_top:]
+    picked = pool[:n_top] + [rest[i] for i in rng.choice(len(rest), min(len(rest),
+                                                          n_starts - n_top), replace=False)]
+    z_start = session.encode(picked)
+    ok = ~np.isnan(z_start).any(axis=1)
+    picked, z_start = [p for p, good in zip(picked, ok) if good], z_start[ok]
+    if not picked:
+        raise MolvaeError("no scored molecule can be encoded by this model to start from")
+    z0 = z_start + noise * rng.standard_normal(z_start.shape).astype(np.float32)
+    roots = [lineage.get(p, p) for p in picked]
+    root_indices = np.array([population_index.get(r, -1) for r in roots])
+    frame = session.propose(predictor, z0, roots, root_indices, round_index=round_index)
+    session.rows.append(frame)
+    for smiles, root in zip(frame["smiles"], frame["start"]):
+        lineage.setdefault(smiles, root)
+    return frame
+
+
+def edit_explore_for(budget: int) -> float:
+    """The oracle loop's default share of unranked graph-edit children for ``budget`` calls:
+    0 up to 5,000 calls, then rising linearly to 0.5 at 20,000 and staying there.
+
+    How much to explore depends on how many calls are left to profit from it. Measured in
+    BENCHMARKS.md ("A share of unranked children"): with 1,000 and 5,000 calls, scoring only the
+    children the predictor ranks highest finds better molecules than giving half the calls to
+    random children; with 20,000, ranking alone settles near its first good molecules, and half
+    the calls unranked from the first round climbs further by the end (shares between 5,000 and
+    20,000 calls are interpolated, not measured).
+    """
+    return 0.5 * min(1.0, max(0.0, (budget - 5000) / 15000))
+
+
+def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop, *,
+                         ascent: Ascent | None = None, constraints: Constraints | None = None,
+                         surrogate: Surrogate | None = None, report: Report | None = None,
+                         minimize: bool = False, target: float | None = None,
+                         seed: int = 0) -> OptimizeResult:
+    """Rounds of propose → score → refit against an oracle, within ``loop.budget`` calls.
+
+    The initial population (``loop.initial``) is scored first and counts against the budget. Each
+    round fits the predictor (``surrogate.n_models`` MLPs) on everything scored so far, spends
+    ``loop.edit_share`` of its calls on the graph-edit children the predictor rates highest (by
+    the optimistic ``mean + exploration·std`` of ``ascent``), and the rest on latent proposals:
+    ascents from ``loop.n_starts`` scored molecules (half the top ones, half drawn at random from
+    the rest). Calls left unused by one kind go to the other. Each result's ``source`` column
+    says which kind found it (``initial``, ``latent`` or ``graph``). See :class:`Loop` for the
+    round sizes, patience and exploration of edits; ``ascent`` None: the loop's preset
+    (:data:`~molvae.optimizer.presets.LOOP_ASCENT`: 50 steps, decoded every 5, exploration 0.5).
+
+    ``constraints``: molecules that fail them are neither scored nor reported (the initial
+    population is scored as given, and reported where it meets them). An oracle that raises or
+    returns NaN for a molecule is recorded (NaN score, ``error``), never fatal.
+
+    Each result's ``start`` is the initial-population molecule its lineage began from (a
+    proposal from a molecule found in an earlier round inherits that molecule's start), so
+    a similarity bound keeps every reported molecule close to one of the initial molecules.
+    Its ``round`` is the round whose calls scored it (0: the initial population).
+    """
+    t_start = time.perf_counter()
+    ascent = ascent if ascent is not None else LOOP_ASCENT
+    constraints = constraints if constraints is not None else Constraints()
+    surrogate = surrogate if surrogate is not None else Surrogate()
+    report = report if report is not None else Report()
+    budget = loop.budget
+    edit_explore = loop.edit_explore if loop.edit_explore is not None else edit_explore_for(budget)
+    objective_ = make_objective(objective, minimize=minimize, target=target)
+    counted = Oracle(objective_, budget=budget)
+    session = Session(vae, objective_, counted, constraints, ascent, seed=seed)
+    rng = np.random.default_rng(seed)
+    edit_rng = random.Random(seed)
+
+    # 1. the initial population, scored and counted
+    if isinstance(loop.initial, int):
+        population = sample_dataset(default_dataset(vae, surrogate.dataset),
+                                    min(loop.initial, budget // 2), rng)
+    else:
+        population = [s for s in canonicalize_many(read_starts(loop.initial)) if s]
+    session.score(population)
+    round_ends = [counted.calls]  # the oracle calls used by the end of each round, 0 first
+    per_round = loop.per_round
+    if per_round is None:
+        per_round = max(100, min(250, counted.remaining // 20))
+    lineage = {s: s for s in population}  # molecule -> the initial molecule it descends from
+    population_index = {s: i for i, s in enumerate(population)}  # its start_index
+
+    # 2. rounds
+    predictor = None
+    noise = loop.start_noise
+    stalled = 0
+    round_index = 0
+    rounds = loop.rounds
+    while counted.remaining > 0 and stalled < loop.patience and (rounds is None
+                                                                  or round_index < rounds):
+        round_index += 1
+        predictor = session.fit(n_models=surrogate.n_models, seed=seed + round_index)
+        limit = min(counted.remaining, per_round if rounds is None else
+                    math.ceil(counted.remaining / (rounds - round_index + 1)))
+        before = counted.calls
+        edits, unranked = None, 0
+        if loop.edit_share > 0:
+            share = round(limit * loop.edit_share)
+            table = counted.table()
+            table = table[np.isfinite(table["score"])]
+            t0 = time.perf_counter()
+            children = make_children(list(zip(table["score"], table["smiles"])),
+                                     share * loop.edit_pool, edit_rng)
+            session.timings["edits"] += time.perf_counter() - t0
+            roots = [lineage.get(c.parent, c.parent) for c in children]
+            edits = session.edit_proposals(
+                predictor, [(c.smiles, r, population_index.get(r, -1))
+                            for c, r in zip(children, roots)],
+                round_index=round_index, skip_known=True)
+            edits = edits[np.isfinite(edits["rank"])]  # the loop refits on encodable molecules
+            session.rows.append(edits.drop(columns="rank"))
+            for smiles, root in zip(edits["smiles"], edits["start"]):
+                lineage.setdefault(smiles, root)
+            drawn = round(share * edit_explore)
+            if drawn:  # children drawn at random, as mol-ga's GA scores all it makes
+                session.score_candidates(edits.assign(draw=rng.random(len(edits))), drawn,
+                                         by="draw")
+                unranked = counted.calls - before  # fewer than drawn when the edits ran short
+            session.score_candidates(edits, share - (counted.calls - before), by="rank")
+        n_latent = 0
+        if counted.calls - before < limit:  # latent proposals only when calls are left for them
+            frame = _latent_round(session, predictor, counted, rng, lineage, population_index,
+                                  n_starts=loop.n_starts, noise=noise, round_index=round_index)
+            n_latent = frame["smiles"].nunique()
+            session.score_candidates(frame, limit - (counted.calls - before))
+        if edits is not None:  # too few latent proposals: the rest of the round's calls to edits
+            session.score_candidates(edits, limit - (counted.calls - before), by="rank")
+        new = counted.calls - before
+        logger.info("round %d: %d edits%s and %d latent proposals, %d new scored, best %.4g, "
+                    "%d/%d calls", round_index, 0 if edits is None else len(edits),
+                    f" ({unranked} scored unranked)" if unranked else "",
+                    n_latent, new, counted.best, counted.calls, budget)
+        stalled = 0 if new else stalled + 1
+        noise = loop.start_noise if new else min(1.0, noise * 2)  # stuck: explore further out
+        round_ends.append(counted.calls)
+
+    # the initial population is part of the result too (round 0: each molecule its own start),
+    # where it meets the constraints
+    with rdkit_quiet():
+        kept = [s for s in population if constraints.allows(Chem.MolFromSmiles(s))]
+    initial_rows = pd.DataFrame({"smiles": kept, "predicted": math.nan, "uncertainty": math.nan,
+                                 "step": math.nan, "similarity": 1.0,
+                                 "start_index": [population_index[s] for s in kept],
+                                 "start": kept, "round": 0, "source": "initial"})
+    session.rows.insert(0, initial_rows)
+    reference = reference_set(report.novelty_reference
+                              if report.novelty_reference != "auto" or surrogate.dataset is None
+                              else surrogate.dataset, vae)
+    result = session.result(reference=reference, predictor=predictor, t_start=t_start,
+                            describe_top=report.describe_top, by_scoring_row=True)
+    # a molecule proposed in one round may be scored in a later one: report the round that
+    # scored it (one plate of an assay), not the first that proposed it (the row reported is
+    # that round's proposal)
+    calls = [counted.records[s].call for s in result.frame["smiles"]]
+    result.frame["round"] = np.searchsorted(round_ends, calls, side="left")
+    return result
