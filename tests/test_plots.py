@@ -88,14 +88,28 @@ def test_a_machine_where_rdkit_cannot_draw_gets_a_one_line_error_naming_the_fix(
     assert not (tmp_path / "grid.png").exists()
 
 
-def test_interpolation_strip(lookup_vae: LookupVAE, tmp_path: Path) -> None:
+def test_interpolation_strip_draws_every_point_labelled_with_t_and_similarity(
+        lookup_vae: LookupVAE, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from molvae.latent import interpolate
 
     frame = interpolate(lookup_vae, lookup_vae.smiles[0], lookup_vae.smiles[7], steps=6)
+    drawn: dict = {}
+    grid = plots.molecule_grid
+
+    def recording_grid(molecules, **kwargs):
+        drawn.update(kwargs, n=len(molecules))
+        return grid(molecules, **kwargs)
+
+    monkeypatch.setattr(plots, "molecule_grid", recording_grid)
     svg = plots.interpolation_strip(frame=frame, path=tmp_path / "strip.svg")
     assert "class='legend'" in svg
+    # one cell per point of the path, invalid ones kept as empty cells, labelled t and similarity
+    assert drawn["n"] == len(frame) and drawn["keep_invalid"]
+    assert drawn["legends"][0] == "t=0.00 sim=1.00" and drawn["legends"][-1].startswith("t=1.00")
+    assert len(drawn["legends"]) == len(frame)
     plots.interpolation_strip(frame=frame, path=tmp_path / "strip.png")
-    _is_png(tmp_path / "strip.png")
+    width, _ = _is_png(tmp_path / "strip.png")
+    assert width >= min(len(frame), 8) * 250 - 1
 
 
 def test_training_curves_from_a_run_folder(tiny_run, tmp_path: Path) -> None:
@@ -114,7 +128,12 @@ def test_property_distributions_against_a_reference(zinc_frame: pd.DataFrame,
     generated = zinc_frame["smiles"].tolist()[:100]
     figure = plots.property_distributions(generated, zinc_frame, properties=("logp", "qed"),
                                           path=tmp_path / "props.png")
-    assert len(figure.axes) == 2
+    assert [ax.get_xlabel() for ax in figure.axes] == ["logp", "qed"]
+    # both sets drawn on every panel, the legend naming each with its molecule count
+    labels = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert labels == ["generated (100)", f"reference ({len(zinc_frame)})"]
+    for ax in figure.axes:
+        assert len(ax.containers) == 2 and all(len(c.patches) == 39 for c in ax.containers)
     _is_png(tmp_path / "props.png")
     plots.property_distributions(pd.DataFrame({"smiles": generated}), path=tmp_path / "p.svg",
                                  properties=("mw",))

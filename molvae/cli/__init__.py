@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from typing import Optional
 
-from molvae.cli import data, evaluate, model, optimize, plot, prior  # noqa: F401  (register)
+from molvae.cli import (  # noqa: F401  (register the commands, in help order)
+    train,
+    model,
+    optimize,
+    predictor,
+    prior,
+    evaluate,
+    data,
+    plot,
+)
 from molvae.cli.app import app
 
 __all__ = ["app", "main"]

@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 
 from molvae.errors import MolvaeError
 
-__all__ = ["app", "cli_errors", "MODEL_HELP"]
+__all__ = ["app", "cli_errors"]
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -122,8 +122,6 @@ def _load_model(model: str, device: str):
 
     return MolVAE.load(model, device=device)
 
-
-MODEL_HELP = "A checkpoint folder or .safetensors file, or 'zinc' for the shipped model."
 
 
 def _write_or_print(frame, output: Optional[Path], summary: str) -> None:

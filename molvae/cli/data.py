@@ -14,6 +14,7 @@ from molvae.cli.app import (
     cli_errors,
     data_app,
 )
+from molvae.cli.options import SmilesColumn
 from molvae.errors import MolvaeError
 
 
@@ -24,8 +25,7 @@ def data_info(
                                  "moses:test_scaffolds) or a CSV/.smi/.sdf path."),
     properties: str = typer.Option("logp,qed,sa", "--properties", "-p",
                                    help="Comma-separated properties to summarize (see `molvae props --list`)."),
-    smiles_column: Optional[str] = typer.Option(None, "--smiles-column",
-                                                help="CSV column holding the SMILES (default: SMILES or smiles)."),
+    smiles_column: SmilesColumn = None,
     tokenizer: str = typer.Option("smiles", "--tokenizer", help="Token lengths for: smiles or selfies."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Read only the first N rows."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Folder with MOSES files "
@@ -67,8 +67,7 @@ def props(
     smiles: Optional[List[str]] = typer.Argument(None, help="SMILES strings (quote them in the shell)."),
     input: Optional[Path] = typer.Option(None, "--input", "-i",
                                          help="Read molecules from a CSV/.smi/.sdf file instead."),
-    smiles_column: Optional[str] = typer.Option(None, "--smiles-column",
-                                                help="CSV column holding the SMILES (default: SMILES or smiles)."),
+    smiles_column: SmilesColumn = None,
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write a CSV here instead of printing."),
     properties: Optional[str] = typer.Option(None, "--properties", "-p",
                                              help="Comma-separated subset (default: all)."),

@@ -12,6 +12,7 @@ from molvae.cli.app import (
     app,
     cli_errors,
 )
+from molvae.cli.options import Device, SmilesColumn
 from molvae.errors import MolvaeError
 
 
@@ -25,9 +26,9 @@ def evaluate_command(
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Sample from this model instead."),
     n: int = typer.Option(30000, "-n", "--n", min=1, help="Molecules to sample with --model."),
     seed: int = typer.Option(0, "--seed"),
-    smiles_column: Optional[str] = typer.Option(None, "--smiles-column"),
+    smiles_column: SmilesColumn = None,
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="JSON file for the results."),
-    device: str = typer.Option("auto", "--device"),
+    device: Device = "auto",
     recompute_reference: bool = typer.Option(
         False, "--recompute-reference", help="Compute the reference statistics again instead of "
         "reading the cache or the ones shipped with molvae."),

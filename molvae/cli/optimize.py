@@ -1,18 +1,19 @@
-"""``molvae optimize`` and ``molvae predictor train``: steering toward properties."""
+"""``molvae optimize``: steering molecules toward properties."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, List, Optional, Union
+from typing import Any, List, Optional
 
 import typer
 
 from molvae.cli.app import (
-    MODEL_HELP,
     _load_model,
     app,
     cli_errors,
 )
+from molvae.cli.options import Device, Model
 from molvae.errors import MolvaeError
 
 
@@ -25,7 +26,7 @@ def optimize_command(
                                             "e.g. \"qed + 0.3*plogp - 0.5*sa\"."),
     oracle: Optional[Path] = typer.Option(None, "--oracle", help="Score with a graph model "
                                           "instead (from `molvae predictor train --graph`)."),
-    model: str = typer.Option("zinc", "--model", "-m", help=MODEL_HELP),
+    model: Model = "zinc",
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="CSV of the ranked molecules."),
     grid: Optional[Path] = typer.Option(None, "--grid", help="Draw the top molecules to a .png or .svg."),
     minimize: bool = typer.Option(False, "--minimize", help="Lower is better."),
@@ -53,16 +54,16 @@ def optimize_command(
                                               "children (mol-ga's crossover and mutation) per start "
                                               "and round, bred from each start and its best finds; "
                                               "0: latent ascent only (default: 50 with "
-                                              "--start/--starts, else 0). With --loop, 0 turns "
-                                              "edits off; otherwise each round's calls go to "
-                                              "edits first."),
+                                              "--start/--starts, else 0; with --loop, see "
+                                              "--edit-share)."),
     start: Optional[List[str]] = typer.Option(None, "--start", help="Start from this molecule "
                                               "(repeatable) instead of prior samples."),
     starts: Optional[Path] = typer.Option(None, "--starts", help="Start from the molecules of a file."),
     min_similarity: Optional[float] = typer.Option(None, "--min-similarity", min=0.0, max=1.0,
                                                    help="Keep Tanimoto >= this to each start."),
-    max_heavy_atoms: int = typer.Option(38, "--max-heavy-atoms", min=1,
-                                        help="Reject larger molecules (38: the ZINC250k maximum)."),
+    max_heavy_atoms: Optional[int] = typer.Option(None, "--max-heavy-atoms", min=1,
+                                                  help="Reject larger molecules (default: 38, "
+                                                  "the ZINC250k maximum)."),
     substructure: Optional[str] = typer.Option(None, "--substructure", help="SMARTS every result keeps."),
     allow_radicals: bool = typer.Option(False, "--allow-radicals", help="Keep molecules with "
                                         "unpaired electrons (rejected by default)."),
@@ -81,6 +82,11 @@ def optimize_command(
                                             "molecules scored per round, e.g. one assay plate "
                                             "(default: a twentieth of the budget left, 100 to "
                                             "250)."),
+    edit_share: Optional[float] = typer.Option(None, "--edit-share", min=0.0, max=1.0,
+                                               help="With --loop: the share of each round's "
+                                               "calls spent on graph-edit children before latent "
+                                               "proposals; 0: latent proposals only (default: 1, "
+                                               "edits first)."),
     edit_explore: Optional[float] = typer.Option(None, "--edit-explore", min=0.0, max=1.0,
                                                  help="With --loop: the share of each round's "
                                                  "edit calls given to children drawn at random "
@@ -89,92 +95,72 @@ def optimize_command(
                                                  "5,000 calls, rising to 0.5 at 20,000)."),
     history: Optional[Path] = typer.Option(None, "--history", help="CSV of the best score so far "
                                            "against oracle calls used."),
-    seed: int = typer.Option(0, "--seed"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (default: 0)."),
     novelty: bool = typer.Option(True, "--novelty/--no-novelty", help="Flag molecules absent from "
                                  "the model's training set (the first run canonicalizes that set)."),
     top: int = typer.Option(10, "--top", min=0, help="How many molecules to print."),
-    device: str = typer.Option("auto", "--device"),
+    device: Device = "auto",
 ) -> None:
     """Steer molecules toward a property by gradient ascent in latent space (and graph edits of
-    start molecules); RDKit scores them. With --loop, rounds against an oracle budget."""
-    from molvae.optimize import optimize
+    start molecules); RDKit scores them. With --loop, rounds against an oracle budget.
+
+    The flags pick one of the library's presets (from prior draws, from start molecules, near
+    start molecules under --min-similarity, or the --loop) and change only what they name."""
+    from molvae.optimizer import Constraints, Loop, Report, run
+    from molvae.optimizer.presets import preset_for
 
     if sum(x is not None for x in (property, objective, oracle)) != 1:
         raise MolvaeError("give exactly one of --property NAME, --objective \"EXPRESSION\" or "
                           "--oracle GRAPH_MODEL.safetensors")
     if start and starts is not None:
         raise MolvaeError("give --start SMILES or --starts FILE, not both")
+    if loop and budget is None:
+        raise MolvaeError("--loop spends an oracle budget: add --budget N (e.g. --budget 5000)")
+    if loop and restarts is not None:
+        raise MolvaeError("--restarts sets the climbs per start molecule without --loop; with "
+                          "--loop, set the climbs per round with --n-starts")
+    if loop and graph_edits is not None:
+        raise MolvaeError("--graph-edits sets children per start without --loop; with --loop, "
+                          "set the share of each round's calls spent on edits with --edit-share")
+    for flag, value in (("--per-round", per_round), ("--edit-share", edit_share),
+                        ("--edit-explore", edit_explore)):
+        if value is not None and not loop:
+            raise MolvaeError(f"{flag} sets how --loop spends its rounds: add --loop --budget N, "
+                              f"or drop {flag}")
     score = property or objective
     if oracle is not None:
         from molvae.graph_model import GraphModel
 
         score = GraphModel.load(oracle)
         typer.echo(f"scoring with {score!r}")
-    local = min_similarity is not None  # search near each start: small steps, sampled decodes
-    if temperature is None:
-        temperature = 1.0 if local else 0.0
-    if loop and budget is None:
-        raise MolvaeError("--loop spends an oracle budget: add --budget N (e.g. --budget 5000)")
-    if loop and restarts is not None:
-        raise MolvaeError("--restarts sets the climbs per start molecule without --loop; with "
-                          "--loop, set the climbs per round with --n-starts")
-    if per_round is not None and not loop:
-        raise MolvaeError("--per-round sets the round size of --loop: add --loop --budget N, or "
-                          "drop --per-round")
-    if edit_explore is not None and not loop:
-        raise MolvaeError("--edit-explore sets how --loop explores: add --loop --budget N, or "
-                          "drop --edit-explore")
-    start_molecules = list(start) if start else (str(starts) if starts is not None else None)
-    guard = {} if medchem is None or medchem else {"guard": None}
+    molecules = list(start) if start else (str(starts) if starts is not None else None)
+    preset = preset_for(molecules=molecules, min_similarity=min_similarity,
+                        loop_budget=budget if loop else None)
+    if isinstance(preset.strategy, Loop):
+        strategy = _changed(preset.strategy, n_starts=n_starts, rounds=rounds, per_round=per_round,
+                            edit_share=edit_share, edit_explore=edit_explore)
+    else:
+        strategy = _changed(preset.strategy, n_starts=n_starts, restarts=restarts, rounds=rounds,
+                            edits_per_start=graph_edits, budget=budget)
+    preset = _changed(preset, strategy=strategy,
+                      ascent=_changed(preset.ascent, steps=steps, lr=lr, temperature=temperature))
+    constraints = _changed(Constraints(), min_similarity=min_similarity,
+                           max_heavy_atoms=max_heavy_atoms, substructure=substructure,
+                           allow_radicals=allow_radicals or None)
+    if medchem is False:  # --no-medchem: the guard off (None, which _changed would drop)
+        constraints = replace(constraints, guard=None)
+    report = Report() if novelty else Report(novelty_reference=None)
     vae = _load_model(model, device)
-    if loop:
-        result = _oracle_loop(vae, score, budget=budget, lr=lr, temperature=temperature,
-                              rounds=rounds, starts=start_molecules, n_starts=n_starts,
-                              steps=steps, per_round=per_round, edit_explore=edit_explore,
-                              graph_edits=graph_edits, min_similarity=min_similarity,
-                              max_heavy_atoms=max_heavy_atoms, substructure=substructure,
-                              allow_radicals=allow_radicals, minimize=minimize, target=target,
-                              seed=seed, novelty=novelty, **guard)
-        _report(result, output=output, grid=grid, top=top, history=history)
-        return
-    result = optimize(vae, score, **_given(n_starts=n_starts, steps=steps),
-                      lr=lr if lr is not None else (0.005 if local else 0.05),
-                      restarts=restarts if restarts is not None else 40,
-                      temperature=temperature or None,
-                      rounds=rounds if rounds is not None else (3 if local else 1),
-                      starts=start_molecules,
-                      min_similarity=min_similarity, max_heavy_atoms=max_heavy_atoms,
-                      substructure=substructure, allow_radicals=allow_radicals, **guard,
-                      minimize=minimize, target=target, budget=budget, seed=seed,
-                      graph_edits=graph_edits if graph_edits is not None else
-                      (50 if start_molecules is not None else 0),
-                      **({} if novelty else {"novelty_reference": None}))
+    result = run(vae, score, preset, constraints=constraints, report=report, minimize=minimize,
+                 target=target, **({} if seed is None else {"seed": seed}))
     _report(result, output=output, grid=grid, top=top, history=history)
 
 
-def _oracle_loop(vae: Any, score: Any, *, budget: int, lr: Optional[float],
-                 temperature: Optional[float], rounds: Optional[int],
-                 starts: Union[List[str], str, None], n_starts: Optional[int],
-                 steps: Optional[int], per_round: Optional[int], graph_edits: Optional[int],
-                 edit_explore: Optional[float], novelty: bool, **constraints: Any) -> Any:
-    """``optimize --loop``: :func:`molvae.optimize.optimize_with_oracle` with the options that
-    mean something there (the loop's own defaults for the rest)."""
-    from molvae.optimize import optimize_with_oracle
-
-    options = _given(initial=starts, lr=lr, rounds=rounds, n_starts=n_starts, steps=steps,
-                     per_round=per_round, edit_explore=edit_explore)
-    if temperature:
-        options["temperature"] = temperature
-    if graph_edits is not None:  # the loop takes a share: 0 turns edits off, any other keeps them
-        options["graph_edits"] = 0.0 if graph_edits == 0 else 1.0
-    if not novelty:
-        options["novelty_reference"] = None
-    return optimize_with_oracle(vae, score, budget=budget, **options, **constraints)
-
-
-def _given(**options: Any) -> dict:
-    """The options the user gave (not None): the rest keep the library function's defaults."""
-    return {name: value for name, value in options.items() if value is not None}
+def _changed(options: Any, **changes: Any) -> Any:
+    """``options`` with the fields the user gave (not None) changed: the rest keep the library's
+    values."""
+    given = {name: value for name, value in changes.items() if value is not None}
+    return replace(options, **given) if given else options
 
 
 def _report(result: Any, *, output: Optional[Path], grid: Optional[Path], top: int,
@@ -200,46 +186,3 @@ def _report(result: Any, *, output: Optional[Path], grid: Optional[Path], top: i
 
         atomic_write(history, lambda tmp: result.history.to_csv(tmp, index=False))
         typer.echo(f"wrote the best score against oracle calls to {history}")
-
-
-predictor_app = typer.Typer(help="Property predictors on a model's latent space.", no_args_is_help=True)
-app.add_typer(predictor_app, name="predictor")
-
-
-@predictor_app.command("train")
-@cli_errors
-def predictor_train(
-    data: Path = typer.Argument(..., help="CSV with a SMILES column and a label column."),
-    target: str = typer.Option(..., "--target", "-t", help="The label column (or a built-in property)."),
-    model: str = typer.Option("zinc", "--model", "-m", help=MODEL_HELP),
-    smiles_column: Optional[str] = typer.Option(None, "--smiles-column"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to save (default: beside "
-                                       "the model; with --graph, TARGET.gin.safetensors here)."),
-    graph: bool = typer.Option(False, "--graph", help="Fit a graph network (GIN) on the molecules "
-                               "themselves instead, for use as `molvae optimize --oracle FILE`."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="Training epochs of the "
-                                         "graph network (with --graph; default 60)."),
-    seed: int = typer.Option(0, "--seed"),
-) -> None:
-    """Fit an ensemble of MLPs on z to a label column (or, with --graph, a GIN on the molecules);
-    report held-out R² and Spearman."""
-    if epochs is not None and not graph:
-        raise MolvaeError("--epochs sets the graph network's training: use it with --graph")
-    if graph:
-        from molvae.graph_model import train_graph_model_from_file
-
-        out = out if out is not None else Path(f"{target}.gin.safetensors")
-        graph_model, report = train_graph_model_from_file(
-            data, target, out, smiles_column=smiles_column, seed=seed,
-            **({} if epochs is None else {"epochs": epochs}))
-        saved_to = graph_model.saved_to
-    else:
-        from molvae.predictor import train_predictor_from_file
-
-        predictor, report = train_predictor_from_file(model, data, target,
-                                                      smiles_column=smiles_column, out=out,
-                                                      seed=seed)
-        saved_to = predictor.saved_to
-    typer.echo(f"{target}: trained on {report.n_train}, held out {report.n_valid} "
-               f"({report.n_dropped} rows dropped); held-out R² {report.r2:.3f}, "
-               f"Spearman {report.spearman:.3f}, RMSE {report.rmse:.3g}; saved to {saved_to}")

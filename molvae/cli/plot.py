@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from molvae.cli.app import MODEL_HELP, _load_model, _split_names, app, cli_errors
+from molvae.cli.app import _load_model, _split_names, app, cli_errors
+from molvae.cli.options import Device, Model, SmilesColumn
 from molvae.errors import MolvaeError
 
 plot_app = typer.Typer(help="Draw figures to .png or .svg files.", no_args_is_help=True)
@@ -33,9 +34,9 @@ def latent_map_command(
     color: str = typer.Option("logp", "--color", help="A property to colour by, or 'none'."),
     method: str = typer.Option("pca", "--method", help="pca, or umap (needs umap-learn)."),
     limit: Optional[int] = typer.Option(5000, "--limit", min=2, help="Use the first N molecules."),
-    smiles_column: Optional[str] = typer.Option(None, "--smiles-column"),
-    model: str = typer.Option("zinc", "--model", "-m", help=MODEL_HELP),
-    device: str = typer.Option("auto", "--device"),
+    smiles_column: SmilesColumn = None,
+    model: Model = "zinc",
+    device: Device = "auto",
 ) -> None:
     """2-D map of the molecules' latent codes, coloured by a property."""
     from molvae.plots import latent_map
@@ -54,7 +55,7 @@ def grid_command(
     legend: Optional[str] = typer.Option(None, "--legend", help="Column to write under each molecule."),
     n: int = typer.Option(12, "-n", "--n", min=1, help="How many molecules (from the top)."),
     per_row: int = typer.Option(4, "--per-row", min=1),
-    smiles_column: Optional[str] = typer.Option(None, "--smiles-column"),
+    smiles_column: SmilesColumn = None,
 ) -> None:
     """A grid of molecule drawings with legends."""
     import pandas as pd
@@ -82,8 +83,8 @@ def interpolation_command(
     output: Path = _OUTPUT,
     steps: int = typer.Option(8, "--steps", min=2),
     method: str = typer.Option("slerp", "--method", help="slerp or linear."),
-    model: str = typer.Option("zinc", "--model", "-m", help=MODEL_HELP),
-    device: str = typer.Option("auto", "--device"),
+    model: Model = "zinc",
+    device: Device = "auto",
 ) -> None:
     """The molecules along a latent interpolation, in one strip."""
     from molvae.plots import interpolation_strip
@@ -115,7 +116,7 @@ def properties_command(
     properties: str = typer.Option("logp,qed,sa,mw", "--properties", "-p"),
     limit: Optional[int] = typer.Option(20000, "--limit", min=1,
                                         help="Use at most N reference molecules (a seeded sample)."),
-    smiles_column: Optional[str] = typer.Option(None, "--smiles-column"),
+    smiles_column: SmilesColumn = None,
 ) -> None:
     """Property histograms of generated molecules beside a reference set."""
     from molvae.plots import property_distributions

@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from molvae.cli.app import MODEL_HELP, _load_model, app, cli_errors
+from molvae.cli.app import _load_model, app, cli_errors
+from molvae.cli.options import Device, Model, SmilesColumn
 
 prior_app = typer.Typer(help="The learned prior over z that `molvae sample` draws from.",
                         no_args_is_help=True)
@@ -17,17 +18,17 @@ app.add_typer(prior_app, name="prior")
 @prior_app.command("fit")
 @cli_errors
 def prior_fit(
-    model: str = typer.Option(..., "--model", "-m", help=MODEL_HELP),
+    model: Model,
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to save the model with "
                                        "its prior (default: over the model's own checkpoint)."),
     input: Optional[Path] = typer.Option(None, "--input", "-i", help="Fit to the codes of these "
                                          "molecules (CSV/.smi/.sdf) instead of the model's "
                                          "training split."),
-    smiles_column: Optional[str] = typer.Option(None, "--smiles-column"),
+    smiles_column: SmilesColumn = None,
     epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="Passes over the codes "
                                          "(default: molvae.prior.PriorConfig's)."),
     seed: Optional[int] = typer.Option(None, "--seed"),
-    device: str = typer.Option("auto", "--device"),
+    device: Device = "auto",
 ) -> None:
     """Fit a latent diffusion prior to the encoder means of the model's training molecules and
     save it inside the checkpoint, so that sampling draws where the data's codes lie."""
@@ -49,7 +50,7 @@ def prior_fit(
 
         raise MolvaeError(f"{model!r} is not a checkpoint path; give --out PATH to save the model "
                           "with its prior")
-    from molvae.vae import checkpoint_source
+    from molvae.pretrained import checkpoint_source
 
     target = out if out is not None else checkpoint_source(model)  # a run folder: its best
     saved = vae.save(target)
