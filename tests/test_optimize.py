@@ -74,7 +74,7 @@ def test_budget_is_never_exceeded(lookup_vae: LookupVAE, library: list[str]) -> 
         oracle, asked = _counting()
         result = optimize_with_oracle(lookup_vae, oracle,
                                       Loop(budget, initial=library[:40], per_round=30,
-                                           n_starts=16),
+                                           n_starts=16, rounds=3),  # few: the library is small
                                       ascent=loop_ascent(steps=20), constraints=NO_GUARD, seed=0,
                                       report=NO_NOVELTY)
         assert len(asked) <= budget and len(set(asked)) == len(asked)  # each molecule once
@@ -282,7 +282,7 @@ def test_oracle_loop_improves_on_its_initial_population(lookup_vae: LookupVAE,
     logp = make_objective("logp")(library)
     initial = [library[i] for i in np.argsort(logp)[:50]]  # the 50 lowest
     result = optimize_with_oracle(lookup_vae, "logp",
-                                  Loop(200, initial=initial, per_round=50, n_starts=32),
+                                  Loop(200, initial=initial, n_starts=32, rounds=3),
                                   ascent=loop_ascent(steps=30), seed=0,
                                   constraints=Constraints(max_heavy_atoms=None, guard=None),
                                   report=NO_NOVELTY)
@@ -494,7 +494,7 @@ def test_the_medchem_guard_is_on_by_default_and_every_reported_molecule_passes_i
     assert not all(passes(unguarded))  # the library has alerts: the guard removed them
     assert set(guarded["smiles"]) <= set(unguarded["smiles"])
     looped = optimize_with_oracle(lookup_vae, "logp",
-                                  Loop(150, initial=library[:60], per_round=30, n_starts=16),
+                                  Loop(150, initial=library[:60], n_starts=16, rounds=3),
                                   ascent=loop_ascent(steps=20), seed=0,
                                   report=NO_NOVELTY).frame
     assert len(looped) and all(passes(looped))

@@ -61,8 +61,8 @@ def test_molecules_pick_from_molecules_and_nothing_picks_from_prior() -> None:
     assert presets.oracle_loop(500) == preset_for(loop_budget=500)
 
 
-def test_run_sends_a_loop_preset_to_the_oracle_loop(tiny_vae, zinc_frame: pd.DataFrame,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def _record_entry_points(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the entry points run() calls, in order (they still run)."""
     calls: list[str] = []
     for name in ("optimize", "optimize_with_oracle"):
         real = getattr(molvae.optimizer.runner, name)
@@ -72,6 +72,12 @@ def test_run_sends_a_loop_preset_to_the_oracle_loop(tiny_vae, zinc_frame: pd.Dat
             return _real(*args, **kwargs)
 
         monkeypatch.setattr(molvae.optimizer.runner, name, spy)
+    return calls
+
+
+def test_run_sends_a_loop_preset_to_the_oracle_loop(tiny_vae, zinc_frame: pd.DataFrame,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _record_entry_points(monkeypatch)
     initial = zinc_frame["smiles"].tolist()[:30]
     preset = presets.oracle_loop(50, initial)
     preset = replace(preset, strategy=replace(preset.strategy, per_round=10, n_starts=4),
@@ -90,15 +96,7 @@ def test_run_sends_a_loop_preset_to_the_oracle_loop(tiny_vae, zinc_frame: pd.Dat
 
 def test_run_sends_a_search_preset_to_the_one_shot_search_with_its_ascent(
         tiny_vae, zinc_frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[str] = []
-    for name in ("optimize", "optimize_with_oracle"):
-        real = getattr(molvae.optimizer.runner, name)
-
-        def spy(*args, _real=real, _name=name, **kwargs):
-            calls.append(_name)
-            return _real(*args, **kwargs)
-
-        monkeypatch.setattr(molvae.optimizer.runner, name, spy)
+    calls = _record_entry_points(monkeypatch)
     preset = replace(presets.from_prior(16), ascent=Ascent(steps=6, decode_every=3))
     result = run(tiny_vae, "qed", preset, constraints=Constraints(guard=None),
                  surrogate=Surrogate(n_models=2, n_train=40,
