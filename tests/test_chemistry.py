@@ -334,3 +334,28 @@ def test_parallel_path_gives_the_same_results_as_the_serial_path() -> None:
 def test_n_jobs_must_be_positive() -> None:
     with pytest.raises(ValueError, match="n_jobs"):
         ch.compute_properties(["CCO"], ["logp"], n_jobs=0)
+
+
+def test_one_parse_gives_the_canonical_smiles_heavy_atoms_and_fingerprint() -> None:
+    from molvae.chemistry import compute_property, morgan_fingerprint, parse_record
+
+    for smiles in ("OCC", "C1=CC=CC=C1O", "[13CH3][C@H](N)O", "CC(=O)Oc1ccccc1C(=O)O"):
+        record = parse_record(smiles, fingerprint=True)
+        assert record.canonical == ch.canonicalize(smiles)
+        assert record.heavy_atoms == compute_property("heavy_atoms", smiles)
+        expected = morgan_fingerprint(record.canonical)  # from the canonical SMILES, parsed again
+        assert DataStructs.TanimotoSimilarity(record.fingerprint, expected) == 1.0
+        assert record.fingerprint.ToBitString() == expected.ToBitString()
+    assert parse_record("OCC").fingerprint is None  # only when asked
+    assert parse_record("C1CC") is None and parse_record("") is None
+
+
+def test_the_optimizer_parses_fingerprints_only_under_a_similarity_bound() -> None:
+    from molvae.optimizer.constraints import Constraints, parse_many
+
+    bounded = parse_many(["OCC", "C1CC", "c1ccccc1O"], Constraints(min_similarity=0.4, guard=None))
+    free = parse_many(["OCC", "c1ccccc1O"], Constraints(guard=None))
+    assert bounded[1] is None
+    assert [m.canonical for m in bounded if m] == ["CCO", "Oc1ccccc1"]
+    assert all(m.record.fingerprint is not None for m in bounded if m)
+    assert all(m.record.fingerprint is None for m in free)

@@ -5,6 +5,7 @@ One module per concept, every name importable from here:
 - :mod:`~molvae.chemistry.parsing`: molecules from strings, canonical SMILES, radicals;
 - :mod:`~molvae.chemistry.fingerprints`: Morgan fingerprints and Tanimoto similarity;
 - :mod:`~molvae.chemistry.properties`: the property registry (logp, qed, sa, plogp, ...);
+- :mod:`~molvae.chemistry.records`: canonical SMILES, heavy atoms and fingerprint from one parse;
 - :mod:`~molvae.chemistry.batches`: canonical SMILES and properties of many molecules at once.
 
 Every number has one definition, stated in its property's description (``molvae props --list``).
@@ -52,6 +53,7 @@ from molvae.chemistry.properties import (
     get_property,
     list_properties,
 )
+from molvae.chemistry.records import MoleculeRecord, parse_record, record_of
 
 __all__ = [
     "rdkit_quiet", "to_mol", "is_valid", "canonicalize", "canonical_or_input", "canonicalize_many",
@@ -60,5 +62,5 @@ __all__ = [
     "tanimoto", "tanimoto_to_many", "tanimoto_matrix",
     "Property", "PROPERTIES", "DEFAULT_PROPERTIES", "list_properties", "get_property",
     "compute_property", "compute_properties", "property_array", "canonicalize_and_compute",
-    "MolLike",
+    "MolLike", "MoleculeRecord", "parse_record", "record_of",
 ]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from rdkit import Chem
 
-from molvae.chemistry import has_radical, rdkit_quiet
+from molvae.chemistry import MoleculeRecord, has_radical, rdkit_quiet, record_of
 from molvae.errors import MolvaeError
 from molvae.medchem import DRUG_LIKE, MedChemGuard
 from molvae.parallel import map_chunks
@@ -87,44 +87,52 @@ class Constraints:
 
 @dataclass(frozen=True)
 class Molecule:
-    """A decoded string, parsed once: its canonical SMILES, heavy atoms, and whether it meets the
-    constraints that do not depend on the start."""
+    """A decoded string, parsed once: its record (canonical SMILES, heavy atoms, and its
+    fingerprint when a similarity bound needs it) and whether it meets the constraints that do
+    not depend on the start."""
 
-    canonical: str
-    heavy_atoms: int
+    record: MoleculeRecord
     allowed: bool
+
+    @property
+    def canonical(self) -> str:
+        return self.record.canonical
+
+    @property
+    def heavy_atoms(self) -> int:
+        return self.record.heavy_atoms
 
 
 _PARALLEL_PARSE_MIN = 6000  # below this many new strings, worker processes cost more than they save
 
 
 def _parse_chunk(raws: Sequence[str], max_heavy_atoms: int | None, substructure: str | None,
-                 allow_radicals: bool, guard: MedChemGuard | None
-                 ) -> list[tuple[str, int, bool] | None]:
-    """(canonical SMILES, heavy atoms, meets the constraints) of each string; None if invalid."""
+                 allow_radicals: bool, guard: MedChemGuard | None, fingerprints: bool
+                 ) -> list[Molecule | None]:
+    """Each string parsed once: its record and whether it meets the constraints; None if
+    invalid."""
     constraints = Constraints(max_heavy_atoms, None, substructure, allow_radicals, guard)
-    out: list[tuple[str, int, bool] | None] = []
+    out: list[Molecule | None] = []
     with rdkit_quiet():
         for raw in raws:
             mol = Chem.MolFromSmiles(raw)
             if mol is None or mol.GetNumAtoms() == 0:
                 out.append(None)
             else:
-                out.append((Chem.MolToSmiles(mol), mol.GetNumHeavyAtoms(), constraints.allows(mol)))
+                allowed = constraints.allows(mol)  # only those are compared with their start
+                out.append(Molecule(record_of(mol, fingerprint=fingerprints and allowed), allowed))
     return out
 
 
 def parse_many(raws: list[str], constraints: Constraints) -> list[Molecule | None]:
-    """Each string parsed once (None if RDKit cannot read it), in worker processes when there
-    are many."""
+    """Each string parsed once (None if RDKit cannot read it), with its fingerprint when the
+    constraints bound the similarity to the start, in worker processes when there are many."""
     args = (constraints.max_heavy_atoms, constraints.substructure, constraints.allow_radicals,
-            constraints.guard)
+            constraints.guard, constraints.min_similarity is not None)
     n_jobs = min(os.cpu_count() or 1, 8)
     if len(raws) < _PARALLEL_PARSE_MIN or n_jobs < 2:
-        items = _parse_chunk(raws, *args)
-    else:
-        size = math.ceil(len(raws) / (4 * n_jobs))
-        chunks = [raws[i:i + size] for i in range(0, len(raws), size)]
-        items = [item for part in map_chunks(_parse_chunk, chunks, *args, n_jobs=n_jobs)
-                 for item in part]
-    return [None if item is None else Molecule(*item) for item in items]
+        return _parse_chunk(raws, *args)
+    size = math.ceil(len(raws) / (4 * n_jobs))
+    chunks = [raws[i:i + size] for i in range(0, len(raws), size)]
+    return [item for part in map_chunks(_parse_chunk, chunks, *args, n_jobs=n_jobs)
+            for item in part]

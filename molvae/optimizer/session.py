@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import torch
-from rdkit import Chem, DataStructs
+from rdkit import DataStructs
 
-from molvae.chemistry import compute_properties, morgan_generator, rdkit_quiet
+from molvae.chemistry import compute_properties, parse_record
 from molvae.graph_edits import make_children
 from molvae.objectives import Objective, Oracle
 from molvae.optimizer.ascent import ascend
@@ -51,7 +51,6 @@ class Session:
         self.ascent = ascent
         self.rng = np.random.default_rng(seed)
         self.seed = seed
-        self.fp_generator = morgan_generator(2, 2048)
         self.parsed: dict[str, Molecule | None] = {}  # raw decoded string -> molecule (or None)
         self.fingerprints: dict[str, Any] = {}  # canonical -> Morgan r2 2048-bit fingerprint
         self.latents: dict[str, np.ndarray] = {}  # canonical -> encoder mean
@@ -69,20 +68,21 @@ class Session:
         """Parse each new decoded string once: canonical SMILES, heavy atoms, constraints."""
         t0 = time.perf_counter()
         new = [r for r in dict.fromkeys(r for r in raws if r) if r not in self.parsed]
-        self.parsed.update(zip(new, parse_many(new, self.constraints)))
+        molecules = parse_many(new, self.constraints)
+        self.parsed.update(zip(new, molecules))
+        for mol in molecules:  # parsed with their fingerprints when a similarity bound needs them
+            if mol is not None and mol.record.fingerprint is not None:
+                self.fingerprints.setdefault(mol.canonical, mol.record.fingerprint)
         self.timings["rdkit"] += time.perf_counter() - t0
 
     def fingerprint(self, canonical: str | None) -> Any:
         """Morgan fingerprint of a canonical SMILES (cached); None if it is None or invalid."""
         if canonical is None:
             return None
-        fp = self.fingerprints.get(canonical)
-        if fp is None:
-            with rdkit_quiet():
-                mol = Chem.MolFromSmiles(canonical)
-            fp = self.fingerprints[canonical] = (self.fp_generator.GetFingerprint(mol)
-                                                 if mol is not None else None)
-        return fp
+        if canonical not in self.fingerprints:  # a start or found molecule not decoded here
+            record = parse_record(canonical, fingerprint=True)
+            self.fingerprints[canonical] = record.fingerprint if record is not None else None
+        return self.fingerprints[canonical]
 
     def similarity(self, smiles: str, start: str | None) -> float:
         a, b = self.fingerprint(smiles), self.fingerprint(start)
@@ -359,12 +359,10 @@ class Session:
         heavy = {m.canonical: m.heavy_atoms for m in self.parsed.values() if m is not None}
         frame["heavy_atoms"] = [float(heavy.get(s, math.nan)) for s in frame["smiles"]]
         n_describe = len(frame) if describe_top is None else min(len(frame), describe_top)
-        props = compute_properties(frame["smiles"][:n_describe].tolist(), ["qed", "sa",
-                                                                           "heavy_atoms"])
+        props = compute_properties(frame["smiles"][:n_describe].tolist(), ["qed", "sa"])
         for name in ("qed", "sa"):
             frame[name] = np.concatenate([props[name].to_numpy(),
                                           np.full(len(frame) - n_describe, np.nan)])
-        frame.loc[: n_describe - 1, "heavy_atoms"] = props["heavy_atoms"].to_numpy()
         if frame["heavy_atoms"].isna().any():  # molecules not decoded here (initial population)
             gaps = frame["heavy_atoms"].isna().to_numpy()
             frame.loc[gaps, "heavy_atoms"] = compute_properties(
