@@ -535,3 +535,16 @@ def test_a_long_ascent_shows_a_bar_on_a_terminal_and_a_short_one_does_not(
     assert "ascending" not in stderr.getvalue()  # 160 trajectory-steps: a blink
     ascend(predictor, np.zeros((1000, lookup_vae.latent_dim), dtype=np.float32), **common)
     assert "ascending" in stderr.getvalue()  # 20,000 trajectory-steps
+
+
+def test_novelty_is_measured_against_one_kind_of_set(lookup_vae: LookupVAE) -> None:
+    from molvae.optimizer.inputs import reference_set
+    from molvae.training_set import TrainingSet
+
+    given = reference_set(["OCC", "C1=CC=CC=C1O", "not a molecule"], lookup_vae)
+    assert isinstance(given, TrainingSet) and len(given) == 2
+    assert "CCO" in given and "Oc1ccccc1" in given and "OCC" not in given  # canonical forms
+    exact = {"CCO"}
+    assert reference_set(exact, lookup_vae) is exact
+    assert reference_set(None, lookup_vae) is None
+    assert reference_set("auto", lookup_vae) is None  # the lookup model names no training data

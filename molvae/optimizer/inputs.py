@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 import pandas as pd
 
+from molvae.training_set import TrainingSet
+
 if TYPE_CHECKING:
     from molvae.latent_model import LatentModel
 
@@ -42,8 +44,8 @@ def training_smiles(vae: LatentModel) -> Container[str] | None:
     """The molecules the model was trained from (the training split and the held-out ones), as
     something that answers ``smiles in it`` for canonical SMILES: the checkpoint's own
     training-set summary when it has one (:mod:`molvae.training_set`), else the dataset its
-    checkpoint names (a dataset name or file whose content fingerprint still matches), else None
-    (a model trained on an in-memory DataFrame)."""
+    checkpoint names (a dataset name or file whose content fingerprint still matches, summarized
+    the same way), else None (a model trained on an in-memory DataFrame)."""
     if getattr(vae, "training_set", None) is not None:
         return vae.training_set
     meta = getattr(vae, "metadata", {}) or {}
@@ -65,7 +67,7 @@ def training_smiles(vae: LatentModel) -> Container[str] | None:
     if data.get("fingerprint") and dataset.fingerprint != data["fingerprint"]:
         logger.info("novelty not checked: %r has changed since the model was trained", source)
         return None
-    return set(dataset.smiles)
+    return TrainingSet.from_smiles(dataset.smiles)  # what a newer checkpoint would carry
 
 
 def dataset_smiles(dataset: Any) -> list[str]:
@@ -84,15 +86,20 @@ def dataset_smiles(dataset: Any) -> list[str]:
 
 
 def reference_set(reference: Any, vae: LatentModel) -> Container[str] | None:
+    """What ``novel`` is measured against: None (not measured), ``"auto"`` (the model's training
+    set, :func:`training_smiles`), a set of canonical SMILES as given, or molecules (a list, a
+    dataset, a file) canonicalized into a :class:`~molvae.training_set.TrainingSet`, the one
+    form a model's novelty set takes. (The MOSES metrics keep exact sorted SMILES,
+    :mod:`molvae.metrics.novelty`, to agree with MOSES's own code string for string.)"""
     if reference is None:
         return None
     if isinstance(reference, str) and reference == "auto":
         return training_smiles(vae)
-    if isinstance(reference, set):
+    if isinstance(reference, (set, frozenset, TrainingSet)):
         return reference
     from molvae.chemistry import canonicalize_many
 
-    return {s for s in canonicalize_many(dataset_smiles(reference)) if s}
+    return TrainingSet.from_smiles([s for s in canonicalize_many(dataset_smiles(reference)) if s])
 
 
 # --- gradient ascent -------------------------------------------------------------------------
