@@ -142,9 +142,11 @@ class MolVAE:
                    metadata=ckpt.metadata, training_set=TrainingSet.find(path),
                    prior=DiffusionPrior.find(path))
 
-    def save(self, path: str | os.PathLike[str], *, metadata: Mapping[str, Any] | None = None) -> Path:
+    def save(self, path: str | os.PathLike[str], *, metadata: Mapping[str, Any] | None = None,
+             trainer_state: Mapping[str, Any] | None = None) -> Path:
         """Write a self-describing checkpoint: a folder, or one file if ``path`` ends in
-        ``.safetensors``. Atomic: a reader never sees half of it."""
+        ``.safetensors``. Atomic: a reader never sees half of it. ``trainer_state`` (training's
+        optimizer, random streams and position) makes the checkpoint resumable."""
         meta = {k: v for k, v in self.metadata.items()
                 if k not in ("format", "format_version", "molvae_version", "torch_version", "created")}
         meta.update(metadata or {})
@@ -159,7 +161,7 @@ class MolVAE:
                                   tokenizer=self.tokenizer.to_dict(),
                                   property_stats=self.property_stats,
                                   condition_stats=self.condition_stats, metadata=meta,
-                                  extra_files=extra or None)
+                                  trainer_state=trainer_state, extra_files=extra or None)
         if single and self.training_set is not None:
             content = self.training_set.to_bytes()
             atomic_write(path.with_suffix(".training_set.npz"),

@@ -35,7 +35,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from molvae.checkpoint import load_checkpoint, save_checkpoint
+from molvae.checkpoint import load_checkpoint
 from molvae.config import RunConfig, config_to_dict
 from molvae.devices import resolve_device, resolve_precision
 from molvae.errors import MolvaeError
@@ -47,7 +47,7 @@ from molvae.training.resume import read_init_point, read_resume_point, restore_t
 from molvae.training.selection import improves, resolve_best_metric
 from molvae.training.step import StepStats, TrainStep
 from molvae.training.validation import log_epoch, validate
-from molvae.training_set import TRAINING_SET_FILE, TrainingSet
+from molvae.training_set import TrainingSet
 
 __all__ = ["TrainResult", "train"]
 
@@ -179,36 +179,32 @@ def train(run_config: RunConfig, *, dataset: Any = None, resume: bool | str | os
     bar = Progress(progress and dist.main)
     meta_base = {"data": data.info, "run_config": run_config_dict,
                  "n_train": len(train_set), "n_valid": len(valid_set), "n_test": len(data.splits["test"])}
-    extra_files = {}
-    if dist.main:  # novelty and predictor fitting later need no dataset load
-        summary = TrainingSet.from_smiles(
-            [s for split in data.splits.values() for s in split.smiles], seed=seed)
-        extra_files[TRAINING_SET_FILE] = summary.to_bytes()
+    # the network being trained, seen as the notebook API sees a model: validated and saved as
+    # one, with what it remembers of its training molecules (novelty and predictor fitting later
+    # need no dataset load)
+    from molvae.vae import MolVAE
+
+    summary = TrainingSet.from_smiles(
+        [s for split in data.splits.values() for s in split.smiles], seed=seed) \
+        if dist.main else None
+    trained = MolVAE(model, tokenizer, property_stats=property_stats,
+                     condition_stats=condition_stats, device=device, precision=mm_dtype,
+                     training_set=summary)
 
     def checkpoint(path: Path, metrics: dict[str, float], *, resumable: bool) -> None:
         # gathering the trainer state is collective under DDP: every process calls this for `last`
         state = trainer_state(optimizer, stepper.generator, position, dist, device) \
             if resumable else None
-        if not dist.main:
-            return
-        save_checkpoint(path, state_dict=model.state_dict(), config=model_cfg,
-                        tokenizer=tokenizer.to_dict(), property_stats=property_stats,
-                        condition_stats=condition_stats, trainer_state=state,
-                        extra_files=extra_files,
-                        metadata={**meta_base, "metrics": metrics, "epoch": position["epoch"],
-                                  "step": position["step"]})
+        if dist.main:
+            trained.save(path, trainer_state=state,
+                         metadata={**meta_base, "metrics": metrics, "epoch": position["epoch"],
+                                   "step": position["step"]})
 
     def non_finite(exc: _NonFiniteLoss) -> MolvaeError:
         where = f"; the last good checkpoint {last_dir} is kept" if last_dir.exists() else \
             "; no checkpoint had been written yet"
         return MolvaeError(f"{exc}{where}. Lower train.lr, tighten train.grad_clip, or check the "
                            "data; resume from `last` once fixed")
-
-    # the network being trained, seen as the notebook API sees a model (for validation)
-    from molvae.vae import MolVAE
-
-    trained = MolVAE(model, tokenizer, property_stats=property_stats,
-                     condition_stats=condition_stats, device=device, precision=mm_dtype)
 
     def validate_epoch() -> dict[str, float]:
         metrics = validate(trained, valid_set, cfg, seed=seed + 7919 * (position["epoch"] + 1)) \
