@@ -27,7 +27,7 @@ import torch
 from torch import Tensor
 
 from molvae.checkpoint import load_checkpoint, save_checkpoint
-from molvae.conditioning import condition_tensor, own_conditions
+from molvae.conditioning import Stats, condition_tensor, own_conditions
 from molvae.config import ModelConfig, Precision
 from molvae.devices import autocast, on_device, resolve_device, resolve_precision
 from molvae.errors import CheckpointError, ConfigError, MolvaeError, TokenizationError
@@ -48,7 +48,6 @@ __all__ = ["MolVAE", "PRETRAINED"]
 
 logger = logging.getLogger(__name__)
 
-Stats = Mapping[str, tuple[float, float]]
 PriorChoice = Literal["auto", "learned", "normal"]
 
 

@@ -85,16 +85,19 @@ def dataset_smiles(dataset: Any) -> list[str]:
     return [s for s in dataset if isinstance(s, str)]
 
 
-def reference_set(reference: Any, vae: LatentModel) -> Container[str] | None:
-    """What ``novel`` is measured against: None (not measured), ``"auto"`` (the model's training
-    set, :func:`training_smiles`), a set of canonical SMILES as given, or molecules (a list, a
+def reference_set(reference: Any, vae: LatentModel, *, dataset: Any = None
+                  ) -> Container[str] | None:
+    """What ``novel`` is measured against: None (not measured), ``"auto"`` (``dataset`` when
+    the search named one, else the model's training set, :func:`training_smiles`), a set of canonical SMILES as given, or molecules (a list, a
     dataset, a file) canonicalized into a :class:`~molvae.training_set.TrainingSet`, the one
     form a model's novelty set takes. (The MOSES metrics keep exact sorted SMILES,
     :mod:`molvae.metrics.novelty`, to agree with MOSES's own code string for string.)"""
     if reference is None:
         return None
     if isinstance(reference, str) and reference == "auto":
-        return training_smiles(vae)
+        if dataset is None:
+            return training_smiles(vae)
+        reference = dataset
     if isinstance(reference, (set, frozenset, TrainingSet)):
         return reference
     from molvae.chemistry import canonicalize_many

@@ -197,9 +197,7 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
                                  "start_index": [population_index[s] for s in kept],
                                  "start": kept, "round": 0, "source": "initial"})
     session.rows.insert(0, initial_rows)
-    reference = reference_set(report.novelty_reference
-                              if report.novelty_reference != "auto" or surrogate.dataset is None
-                              else surrogate.dataset, vae)
+    reference = reference_set(report.novelty_reference, vae, dataset=surrogate.dataset)
     result = session.result(reference=reference, predictor=predictor, t_start=t_start,
                             describe_top=report.describe_top, by_scoring_row=True)
     # a molecule proposed in one round may be scored in a later one: report the round that

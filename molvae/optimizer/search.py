@@ -162,8 +162,6 @@ def optimize(vae: LatentModel, objective: ObjectiveLike, search: Search | None =
                 round_index=round_index, skip_known=False)
             session.rows.append(edits.drop(columns="rank"))
             session.score_candidates(edits, oracle.remaining, by="rank")
-    reference = reference_set(report.novelty_reference
-                              if report.novelty_reference != "auto" or surrogate.dataset is None
-                              else surrogate.dataset, vae)
+    reference = reference_set(report.novelty_reference, vae, dataset=surrogate.dataset)
     return session.result(reference=reference, predictor=predictor, t_start=t_start,
                           describe_top=report.describe_top)

@@ -49,7 +49,6 @@ class Session:
         self.prior: DiffusionPrior | None = getattr(vae, "prior", None) \
             if ascent.latent_prior == "auto" else None
         self.ascent = ascent
-        self.rng = np.random.default_rng(seed)
         self.seed = seed
         self.parsed: dict[str, Molecule | None] = {}  # raw decoded string -> molecule (or None)
         self.fingerprints: dict[str, Any] = {}  # canonical -> Morgan r2 2048-bit fingerprint
