@@ -236,6 +236,9 @@ def make_objective(spec: ObjectiveLike, *, minimize: bool = False,
                    target: float | None = None, name: str | None = None) -> Objective:
     """An :class:`Objective` from a property name, an expression, a callable or an Objective.
 
+    ``"pmo:NAME"`` is one of the PMO benchmark's 23 oracles (:mod:`molvae.pmo`; the three
+    classifier tasks need their files: build those with :func:`molvae.pmo.pmo_oracle`).
+
     >>> make_objective("sa", minimize=True).description
     '-(sa)'
     >>> make_objective(lambda smiles: [len(s) for s in smiles], name="length")(["CCO"])
@@ -246,6 +249,11 @@ def make_objective(spec: ObjectiveLike, *, minimize: bool = False,
             return spec
         return Objective(name or spec.name, spec.fn, minimize=minimize, target=target,
                          properties=spec.properties)
+    if isinstance(spec, str) and spec.strip().startswith("pmo:"):
+        from molvae.pmo import pmo_oracle  # optional dependency: imported when asked for
+
+        return Objective(name or spec.strip(), pmo_oracle(spec.strip()), minimize=minimize,
+                         target=target)
     if isinstance(spec, str):
         weighted = parse_objective(spec)
         if len(weighted.terms) == 1 and weighted.terms[0].weight == 1.0:

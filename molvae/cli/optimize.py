@@ -23,7 +23,12 @@ def optimize_command(
     property: Optional[str] = typer.Option(None, "--property", "-p", help="A property to improve "
                                            "(logp, plogp, qed, sa, mw, ...; see `molvae props --list`)."),
     objective: Optional[str] = typer.Option(None, "--objective", help="A weighted sum instead, "
-                                            "e.g. \"qed + 0.3*plogp - 0.5*sa\"."),
+                                            "e.g. \"qed + 0.3*plogp - 0.5*sa\", or one of the PMO "
+                                            "benchmark's 23 oracles, e.g. pmo:osimertinib_mpo "
+                                            "(needs molvae[pmo])."),
+    pmo_oracles: Optional[Path] = typer.Option(None, "--pmo-oracles", help="The folder with "
+                                               "PMO's classifier files, for --objective pmo:drd2, "
+                                               "pmo:gsk3b or pmo:jnk3 (never downloaded)."),
     oracle: Optional[Path] = typer.Option(None, "--oracle", help="Score with a graph model "
                                           "instead (from `molvae predictor train --graph`)."),
     model: Model = "zinc",
@@ -106,6 +111,7 @@ def optimize_command(
 
     The flags pick one of the library's presets (from prior draws, from start molecules, near
     start molecules under --min-similarity, or the --loop) and change only what they name."""
+    from molvae.objectives import make_objective
     from molvae.optimizer import Constraints, Loop, Report, run
     from molvae.optimizer.presets import preset_for
 
@@ -128,6 +134,13 @@ def optimize_command(
             raise MolvaeError(f"{flag} sets how --loop spends its rounds: add --loop --budget N, "
                               f"or drop {flag}")
     score = property or objective
+    if pmo_oracles is not None and not (objective or "").startswith("pmo:"):
+        raise MolvaeError("--pmo-oracles is the folder of PMO's classifiers: use it with "
+                          "--objective pmo:drd2, pmo:gsk3b or pmo:jnk3")
+    if objective is not None and objective.startswith("pmo:"):
+        from molvae.pmo import pmo_oracle
+
+        score = make_objective(pmo_oracle(objective, oracle_dir=pmo_oracles), name=objective)
     if oracle is not None:
         from molvae.graph_model import GraphModel
 

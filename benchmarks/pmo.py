@@ -1,0 +1,316 @@
+"""The PMO benchmark (Gao et al., NeurIPS 2022): molvae's oracle loop beside mol-ga's GA on the
+23 oracles, 10,000 calls each, in one run per task and seed.
+
+    MOLVAE_PMO_DIR=/path/to/pmo python benchmarks/pmo.py --seeds 0,1,2
+    python benchmarks/pmo.py --tasks qed,jnk3 --seeds 0 --pmo-dir /path/to/pmo
+    python benchmarks/pmo.py --table                  # the table from the results so far
+
+``--pmo-dir`` (default ``$MOLVAE_PMO_DIR``) holds PMO's classifier files in ``oracle/`` and
+``reference_scores.csv``, the 23 oracles' scores of 207 molecules as PyTDC computes them: every
+oracle is checked against that file before a run (PyTDC's failures score 0.0 silently), and a
+mismatch stops the script.
+
+The PMO rules: each unique canonical SMILES scored costs one call (repeats and invalid SMILES
+cost nothing, :class:`molvae.objectives.Oracle`), at most ``--budget`` (10,000) calls; the
+starting population is ``--initial`` (1,000) random ZINC250k molecules drawn with the seed, the
+same for both methods and counted as calls; the score is PMO's AUC of the top-10 mean
+(:func:`molvae.pmo.top_auc`). Neither method filters by medicinal-chemistry alerts (PMO has no
+such rule), so molvae runs with its guard off; molvae keeps its heavy-atom cap
+(``--max-heavy-atoms``, 38, the largest ZINC250k molecule) on what it proposes, mol-ga has none.
+mol-ga runs ``default_ga`` (offspring 200, population 10,000) under ``PYTHONHASHSEED=0`` (it
+iterates over sets of SMILES; the script restarts itself with it set).
+
+Each run (task, method, seed) writes ``RESULTS/TASK/METHOD-seedS.json`` when it ends: AUC top-10,
+top-1/10/100 means at the end, the top-10 curve every 100 calls, wall time, and for the top 100
+molecules their internal diversity (1 − mean pairwise Tanimoto, Morgan r2 2,048 bits) and the
+share passing molvae's medicinal-chemistry guard and MOSES's filters, with the top 100 SMILES and
+scores. A run whose file exists is skipped, so an interrupted or repeated command resumes where
+it stopped. ``--table`` prints the Markdown table of every result file (mean ± sd over seeds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from common import REPO, pmo_dir  # noqa: E402  (molvae from this checkout)
+
+from molvae.chemistry import canonicalize_many, tanimoto_matrix, to_mol  # noqa: E402
+from molvae.data import read_smiles, zinc250k_path  # noqa: E402
+from molvae.files import atomic_write  # noqa: E402
+from molvae.medchem import DRUG_LIKE  # noqa: E402
+from molvae.metrics.filters import passes_filters  # noqa: E402
+from molvae.objectives import Oracle, make_objective  # noqa: E402
+from molvae.optimizer import Constraints, Loop, Report, optimize_with_oracle  # noqa: E402
+from molvae.optimizer.presets import LOOP_ASCENT  # noqa: E402
+from molvae.pmo import PMO_TASKS, pmo_oracle, top_auc  # noqa: E402
+
+logger = logging.getLogger("pmo")
+
+METHODS = ("molvae", "molga")
+
+#: published sums over the 23 tasks (AUC top-10, 10,000 calls; PMO leaderboard, mean over seeds)
+PUBLISHED = {"REINVENT": 14.18, "Graph GA": 13.74, "SELFIES-REINVENT": 13.46, "GP BO": 13.14,
+             "STONED": 13.01, "SMILES GA": 12.04, "SELFIES-VAE BO": 8.88, "SMILES-VAE BO": 8.57,
+             "JT-VAE BO": 8.35, "random screening": 8.62}
+
+
+# --- the oracles, checked ----------------------------------------------------------------------
+
+
+def checked_oracles(tasks: list[str], folder: Path) -> dict[str, Any]:
+    """The tasks' oracles, each reproducing ``reference_scores.csv`` (else SystemExit)."""
+    import pandas as pd
+
+    reference = folder / "reference_scores.csv"
+    if not reference.is_file():
+        raise SystemExit(f"no reference_scores.csv in {folder}: pass --pmo-dir (or set "
+                         f"MOLVAE_PMO_DIR) to the folder with PMO's oracle/ and reference scores")
+    table = pd.read_csv(reference)
+    oracles = {}
+    for task in tasks:
+        oracle = pmo_oracle(task, oracle_dir=folder / "oracle")
+        got = oracle(table["smiles"].tolist())
+        worst = float(np.max(np.abs(got - table[task].to_numpy())))
+        if worst > 1e-9:
+            raise SystemExit(f"the {task} oracle does not reproduce {reference} (max difference "
+                             f"{worst:.3g}): not PMO's numbers; check PyTDC 1.1.15 and the "
+                             f"classifier files")
+        oracles[task] = oracle
+    logger.info("%d oracles reproduce %s on %d molecules", len(tasks), reference, len(table))
+    return oracles
+
+
+# --- one run -----------------------------------------------------------------------------------
+
+
+def zinc_population(n: int, seed: int) -> list[str]:
+    """``n`` random ZINC250k molecules drawn with ``seed``, canonical (the PMO start)."""
+    smiles = read_smiles(zinc250k_path())
+    picked = np.random.default_rng(seed).choice(len(smiles), n, replace=False)
+    return [s for s in canonicalize_many([smiles[i] for i in picked]) if s]
+
+
+class _BudgetSpent(Exception):
+    pass
+
+
+class GAScorer:
+    """mol-ga's scoring function on a counted :class:`Oracle`; stops the GA when it is spent."""
+
+    def __init__(self, oracle: Oracle) -> None:
+        self.oracle = oracle
+
+    def __call__(self, smiles: list[str]) -> list[float]:
+        canonical = [c or "" for c in canonicalize_many(smiles)]
+        new = {c for c in canonical if c and not self.oracle.known(c)}
+        spent = len(new) > self.oracle.remaining
+        scores = self.oracle.score(canonical, canonical=True)
+        if spent or self.oracle.remaining == 0:
+            raise _BudgetSpent
+        return [float(v) if math.isfinite(v) else -1e6 for v in scores]
+
+
+def run_molga(objective: Any, population: list[str], budget: int, seed: int,
+              args: argparse.Namespace) -> tuple[Any, dict[str, float]]:
+    """mol-ga's ``default_ga`` until the budget is spent: its scored molecules (``smiles,
+    score, call``) and no timing breakdown."""
+    from mol_ga import default_ga  # silences RDKit's error log for the process: imported here
+
+    oracle = Oracle(objective, budget=budget)
+    try:
+        default_ga(starting_population_smiles=population, scoring_function=GAScorer(oracle),
+                   max_generations=10**6, offspring_size=args.ga_offspring,
+                   population_size=args.ga_population, rng=random.Random(seed))
+    except _BudgetSpent:
+        pass
+    return oracle.table(), {}
+
+
+def run_molvae(vae: Any, objective: Any, population: list[str], budget: int, seed: int,
+               args: argparse.Namespace) -> tuple[Any, dict[str, float]]:
+    """molvae's oracle loop (its defaults, guard off): its scored molecules and where the time
+    went."""
+    result = optimize_with_oracle(
+        vae, objective, Loop(budget, initial=population), ascent=LOOP_ASCENT,
+        constraints=Constraints(max_heavy_atoms=args.max_heavy_atoms, guard=None),
+        report=Report(novelty_reference=None, describe_top=0), seed=seed)
+    timings = {k: round(float(v), 2) for k, v in result.timings.items() if k != "decoded"}
+    return result.scored, timings
+
+
+def summarize(scored: Any, budget: int) -> dict[str, Any]:
+    """PMO's numbers for one run's scored molecules (``smiles, score, call``)."""
+    table = scored.sort_values("call")
+    scores = np.nan_to_num(table["score"].to_numpy(dtype=np.float64), nan=0.0)
+    ranked = table.assign(score=scores).sort_values("score", ascending=False, kind="stable")
+    top100 = ranked.head(100)
+    mols = [to_mol(s) for s in top100["smiles"]]
+    similarity = tanimoto_matrix(mols) if len(mols) > 1 else np.ones((1, 1))
+    pairs = similarity[np.triu_indices(len(mols), k=1)]
+    curve = [float(np.sort(scores[:k])[::-1][:10].mean())
+             for k in range(100, min(len(scores), budget) + 1, 100)]
+    return {
+        "calls": int(len(table)),
+        "auc_top10": top_auc(scores, top_n=10, budget=budget),
+        "top1": float(ranked["score"].iloc[0]),
+        "top10_mean": float(ranked["score"].head(10).mean()),
+        "top100_mean": float(top100["score"].mean()),
+        "top100_diversity": float(1.0 - pairs.mean()) if len(pairs) else math.nan,
+        "top100_medchem_pass": float(np.mean([DRUG_LIKE.passes(m) for m in mols])),
+        "top100_moses_filters_pass": float(np.mean([passes_filters(m) for m in mols])),
+        "top10_curve_every_100": [round(v, 6) for v in curve],
+        "top100": [[s, round(float(v), 6)] for s, v in zip(top100["smiles"], top100["score"])],
+    }
+
+
+def result_path(results: Path, task: str, method: str, seed: int) -> Path:
+    return results / task / f"{method}-seed{seed}.json"
+
+
+def run_all(args: argparse.Namespace) -> None:
+    import torch
+
+    from molvae.vae import MolVAE
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    todo = [(t, m, s) for s in args.seeds for t in args.tasks for m in args.methods
+            if not result_path(args.results, t, m, s).exists()]
+    logger.info("%d runs to do (%d done already)",
+                len(todo), len(args.seeds) * len(args.tasks) * len(args.methods) - len(todo))
+    if not todo:
+        return
+    oracles = checked_oracles(sorted({t for t, _, _ in todo}), args.pmo_dir)
+    vae = MolVAE.load(args.model, device="cpu") if any(m == "molvae" for _, m, _ in todo) else None
+    for task, method, seed in todo:
+        objective = make_objective(oracles[task], name=f"pmo:{task}")
+        population = zinc_population(args.initial, seed)
+        t0 = time.perf_counter()
+        run = run_molga if method == "molga" else lambda *a: run_molvae(vae, *a)
+        scored, timings = run(objective, population, args.budget, seed, args)
+        seconds = time.perf_counter() - t0
+        out = {"task": task, "method": method, "seed": seed, "budget": args.budget,
+               "initial": len(population), "seconds": round(seconds, 1), "timings": timings,
+               **summarize(scored, args.budget),
+               "settings": {"model": str(args.model), "max_heavy_atoms": args.max_heavy_atoms
+                            if method == "molvae" else None, "medchem_guard": "off",
+                            "ga_offspring": args.ga_offspring, "ga_population": args.ga_population,
+                            "threads": torch.get_num_threads()},
+               "machine": {"cpus": os.cpu_count(), "processor": platform.processor(),
+                           "python": platform.python_version()},
+               "commit": _commit(),
+               "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+        path = result_path(args.results, task, method, seed)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(out, indent=1) + "\n"))
+        logger.info("%s %s seed %d: AUC top-10 %.3f, top-10 %.3f, %.0f s", task, method, seed,
+                    out["auc_top10"], out["top10_mean"], seconds)
+
+
+def _commit() -> str:
+    """The checkout's commit (``-dirty`` with uncommitted changes), to tell stale results."""
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO, check=True,
+                              capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+# --- the table ---------------------------------------------------------------------------------
+
+
+def _mean_sd(values: list[float]) -> str:
+    if not values:
+        return "–"
+    mean = float(np.mean(values))
+    return f"{mean:.3f} ± {float(np.std(values)):.3f}" if len(values) > 1 else f"{mean:.3f}"
+
+
+def table(results: Path, methods: tuple[str, ...] = METHODS) -> str:
+    """Markdown: per task and method, AUC top-10, top-10 at the end, seconds, top-100 diversity
+    and medchem share (mean ± sd over the seeds with results), and the sums."""
+    runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for path in sorted(results.glob("*/*.json")):
+        run = json.loads(path.read_text())
+        runs.setdefault((run["task"], run["method"]), []).append(run)
+    head = "| task | " + " | ".join(
+        f"{m} AUC top-10 | {m} top-10 | {m} s | {m} div / medchem" for m in methods) + " | seeds |"
+    lines = [head, "|" + " --- |" * (1 + 4 * len(methods) + 1)]
+    sums: dict[str, list[float]] = {m: [] for m in methods}
+    complete = {m: True for m in methods}
+    for task in PMO_TASKS:
+        cells, seeds = [], set()
+        for m in methods:
+            rs = runs.get((task, m), [])
+            seeds |= {r["seed"] for r in rs}
+            if not rs:
+                complete[m] = False
+                cells += ["–"] * 4
+                continue
+            sums[m].append(float(np.mean([r["auc_top10"] for r in rs])))
+            cells += [_mean_sd([r["auc_top10"] for r in rs]), _mean_sd([r["top10_mean"] for r in rs]),
+                      f"{np.mean([r['seconds'] for r in rs]):.0f}",
+                      f"{np.mean([r['top100_diversity'] for r in rs]):.2f} / "
+                      f"{np.mean([r['top100_medchem_pass'] for r in rs]):.2f}"]
+        if any(c != "–" for c in cells):
+            lines.append(f"| {task} | " + " | ".join(cells) + f" | {','.join(map(str, sorted(seeds)))} |")
+    total = " | ".join(f"**{sum(sums[m]):.2f}**{'' if complete[m] else f' ({len(sums[m])} tasks)'}"
+                       " | | | " for m in methods)
+    lines.append(f"| sum | {total}|")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", type=lambda s: s.split(","), default=list(PMO_TASKS))
+    parser.add_argument("--seeds", type=lambda s: [int(x) for x in s.split(",")], default=[0, 1, 2])
+    parser.add_argument("--methods", type=lambda s: tuple(s.split(",")), default=METHODS)
+    parser.add_argument("--budget", type=int, default=10_000)
+    parser.add_argument("--initial", type=int, default=1000)
+    parser.add_argument("--model", default="zinc")
+    parser.add_argument("--max-heavy-atoms", type=int, default=38)
+    parser.add_argument("--ga-offspring", type=int, default=200)
+    parser.add_argument("--ga-population", type=int, default=10_000)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--pmo-dir", type=Path, default=None,
+                        help="PMO's oracle/ folder and reference_scores.csv (default: "
+                             "$MOLVAE_PMO_DIR, else pmo/ in the repository)")
+    parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "results" / "pmo")
+    parser.add_argument("--table", action="store_true", help="print the table and stop")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("molvae").setLevel(logging.WARNING)
+    logging.getLogger("mol_ga").setLevel(logging.WARNING)  # a stats dump every generation
+    if args.table:
+        print(table(args.results, args.methods))
+        return
+    unknown = [t for t in args.tasks if t not in PMO_TASKS] + \
+        [m for m in args.methods if m not in METHODS]
+    if unknown:
+        raise SystemExit(f"unknown task or method {unknown}; tasks: {', '.join(PMO_TASKS)}; "
+                         f"methods: {', '.join(METHODS)}")
+    if os.environ.get("PYTHONHASHSEED") != "0":  # mol-ga iterates over sets of SMILES
+        os.execve(sys.executable, [sys.executable, *sys.argv],
+                  {**os.environ, "PYTHONHASHSEED": "0"})
+    args.pmo_dir = args.pmo_dir or pmo_dir()
+    run_all(args)
+    print(table(args.results, args.methods))
+
+
+if __name__ == "__main__":
+    main()
