@@ -321,8 +321,12 @@ class Oracle:
     def known(self, canonical: str) -> bool:
         return canonical in self.records
 
-    def score(self, smiles: Sequence[str | None], *, canonical: bool = False) -> np.ndarray:
-        """Scores of ``smiles`` (canonicalized here unless ``canonical``); NaN where none."""
+    def score(self, smiles: Sequence[str | None], *, canonical: bool = False,
+              on_batch: Callable[[list[str]], None] | None = None) -> np.ndarray:
+        """Scores of ``smiles`` (canonicalized here unless ``canonical``); NaN where none.
+
+        ``on_batch``: called with the canonical SMILES of each batch as soon as the objective has
+        scored it (their records are then in ``records``), e.g. to write them to disk."""
         keys = list(smiles) if canonical else canonicalize_many(
             [s if isinstance(s, str) else "" for s in smiles])
         new = [k for k in dict.fromkeys(k for k in keys if k) if k not in self.records]
@@ -332,9 +336,24 @@ class Oracle:
                         int(room), len(new), self.budget)
             new = new[: int(room)]
         for start in range(0, len(new), self.batch_size):
-            self._score_new(new[start:start + self.batch_size])
+            batch = new[start:start + self.batch_size]
+            self._score_new(batch)
+            if on_batch is not None:
+                on_batch(batch)
         return np.array([self.records[k].score if k and k in self.records else np.nan
                          for k in keys], dtype=np.float64)
+
+    def restore(self, rows: Sequence[tuple[str, float, float, str | None, int]]) -> None:
+        """Take back molecules an earlier run scored (``smiles, score, value, error, call``, in
+        call order), counted as the calls they were: resuming never scores them again."""
+        for smiles, score, value, error, call in rows:
+            if smiles in self.records:
+                continue
+            self.calls = max(self.calls, int(call))
+            self.records[smiles] = _Record(float(score), float(value), error, int(call))
+            if error is None and math.isfinite(score) and (not self.best_curve
+                                                           or score > self.best_curve[-1][1]):
+                self.best_curve.append((int(call), float(score)))
 
     def value_of(self, canonical: str) -> float:
         rec = self.records.get(canonical)

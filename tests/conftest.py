@@ -99,3 +99,18 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> Callable[[], FakeTerminal]:
         monkeypatch.setattr(sys, "stderr", stderr)
         return stderr
     return install
+
+
+@pytest.fixture(scope="module")
+def library(zinc_frame: pd.DataFrame) -> list[str]:
+    """400 canonical ZINC250k molecules: the lookup model's whole world."""
+    return zinc_frame["smiles"].tolist()[:400]
+
+
+@pytest.fixture(scope="module")
+def lookup_vae(library: list[str]):
+    """A stand-in model that encodes and decodes only ``library`` (tests/lookup_vae.py); test
+    modules that need another library override it."""
+    from lookup_vae import LookupVAE
+
+    return LookupVAE(library)

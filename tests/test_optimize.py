@@ -47,16 +47,6 @@ def loop_ascent(**changes) -> Ascent:
     return replace(LOOP_ASCENT, **changes)
 
 
-@pytest.fixture(scope="module")
-def library(zinc_frame: pd.DataFrame) -> list[str]:
-    return zinc_frame["smiles"].tolist()[:400]
-
-
-@pytest.fixture(scope="module")
-def lookup_vae(library: list[str]) -> LookupVAE:
-    return LookupVAE(library)
-
-
 def _counting(objective: str = "logp"):
     """A true objective that records every molecule it is asked about."""
     base = make_objective(objective)

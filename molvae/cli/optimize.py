@@ -98,6 +98,18 @@ def optimize_command(
                                                  "instead of the ones the predictor rates "
                                                  "highest (default: by the budget, 0 up to "
                                                  "5,000 calls, rising to 0.5 at 20,000)."),
+    journal: Optional[Path] = typer.Option(None, "--journal", help="With --loop: the CSV to "
+                                           "which every scored molecule is written as soon as "
+                                           "it is scored (default: OUTPUT.scored.csv beside "
+                                           "-o, else optimize.scored.csv here); never "
+                                           "overwritten."),
+    resume: bool = typer.Option(False, "--resume", help="With --loop: continue the run whose "
+                                "journal that is (after Ctrl-C, a crash or a failing oracle), "
+                                "scoring no molecule twice, within the same --budget."),
+    oracle_batch: Optional[int] = typer.Option(None, "--oracle-batch", min=1, help="With "
+                                               "--loop: molecules per oracle call (default: a "
+                                               "round's at once); 1 loses at most the molecule "
+                                               "in progress when a run is stopped."),
     history: Optional[Path] = typer.Option(None, "--history", help="CSV of the best score so far "
                                            "against oracle calls used."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (default: 0)."),
@@ -129,7 +141,8 @@ def optimize_command(
         raise MolvaeError("--graph-edits sets children per start without --loop; with --loop, "
                           "set the share of each round's calls spent on edits with --edit-share")
     for flag, value in (("--per-round", per_round), ("--edit-share", edit_share),
-                        ("--edit-explore", edit_explore)):
+                        ("--edit-explore", edit_explore), ("--journal", journal),
+                        ("--resume", resume or None), ("--oracle-batch", oracle_batch)):
         if value is not None and not loop:
             raise MolvaeError(f"{flag} sets how --loop spends its rounds: add --loop --budget N, "
                               f"or drop {flag}")
@@ -150,8 +163,19 @@ def optimize_command(
     preset = preset_for(molecules=molecules, min_similarity=min_similarity,
                         loop_budget=budget if loop else None)
     if isinstance(preset.strategy, Loop):
+        journal = journal or (output.with_name(f"{output.stem}.scored.csv") if output is not None
+                              else Path("optimize.scored.csv"))
         strategy = _changed(preset.strategy, n_starts=n_starts, rounds=rounds, per_round=per_round,
-                            edit_share=edit_share, edit_explore=edit_explore)
+                            edit_share=edit_share, edit_explore=edit_explore, journal=journal,
+                            resume=resume or None, oracle_batch=oracle_batch)
+        if resume and not journal.is_file():
+            raise MolvaeError(f"nothing to resume: no journal at {journal}; drop --resume to "
+                              f"start a run, or pass the run's --journal")
+        if not resume and journal.is_file() and journal.stat().st_size:
+            raise MolvaeError(f"{journal} holds molecules an earlier run scored: add --resume to "
+                              f"continue that run, or pass --journal NEW.csv to start afresh")
+        typer.echo(f"{'resuming the run in' if resume else 'writing every scored molecule to'} "
+                   f"{journal}{'' if resume else ' (--resume continues the run if it stops)'}")
     else:
         strategy = _changed(preset.strategy, n_starts=n_starts, restarts=restarts, rounds=rounds,
                             edits_per_start=graph_edits, budget=budget)
@@ -164,8 +188,16 @@ def optimize_command(
         constraints = replace(constraints, guard=None)
     report = Report() if novelty else Report(novelty_reference=None)
     vae = _load_model(model, device)
-    result = run(vae, score, preset, constraints=constraints, report=report, minimize=minimize,
-                 target=target, **({} if seed is None else {"seed": seed}))
+    try:
+        result = run(vae, score, preset, constraints=constraints, report=report,
+                     minimize=minimize, target=target, **({} if seed is None else {"seed": seed}))
+    except KeyboardInterrupt:
+        if not isinstance(preset.strategy, Loop):
+            raise
+        typer.secho(f"interrupted: every molecule scored so far is in {preset.strategy.journal}; "
+                    f"continue with the same command and --resume", err=True,
+                    fg=typer.colors.YELLOW)
+        raise typer.Exit(code=130) from None
     _report(result, output=output, grid=grid, top=top, history=history)
 
 

@@ -13,6 +13,7 @@ import logging
 import math
 import random
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,6 +23,7 @@ from rdkit import Chem
 from molvae.chemistry import canonicalize_many, rdkit_quiet
 from molvae.errors import MolvaeError
 from molvae.graph_edits import make_children
+from molvae.journal import ScoreJournal, ScoredRow
 from molvae.objectives import ObjectiveLike, Oracle, make_objective
 from molvae.optimizer.constraints import Constraints
 from molvae.optimizer.inputs import default_dataset, read_starts, reference_set, sample_dataset
@@ -65,6 +67,45 @@ def _latent_round(session: Session, predictor: LatentPredictor, counted: Oracle,
     for smiles, root in zip(frame["smiles"], frame["start"]):
         lineage.setdefault(smiles, root)
     return frame
+
+
+def _previous_run(journal: ScoreJournal | None, *, resume: bool) -> list[ScoredRow]:
+    """The molecules an earlier run wrote to ``journal`` (resume), or none (a new run, which
+    never overwrites a journal)."""
+    if journal is None:
+        return []
+    if resume:
+        if not journal.exists():
+            raise MolvaeError(f"nothing to resume: no journal at {journal.path}; run without "
+                              f"resume (CLI: without --resume) to start one")
+        return journal.read()
+    if journal.exists():
+        raise MolvaeError(f"{journal.path} holds molecules an earlier run scored: resume=True "
+                          f"(CLI --resume) continues that run; to start afresh, move it away or "
+                          f"write the journal elsewhere")
+    return []
+
+
+def _round_ends(previous: list[ScoredRow], calls: int) -> list[int]:
+    """The calls used by the end of each round so far: a resumed run's rounds, the last of them
+    reaching ``calls`` (the initial population's end on a new run)."""
+    last = max((r.round for r in previous), default=0)
+    ends = [max((r.call for r in previous if r.round <= k), default=0) for k in range(last + 1)]
+    ends[-1] = max(ends[-1], calls)
+    return ends
+
+
+def _resumed_rows(previous: list[ScoredRow], population_index: dict[str, int],
+                  session: Session) -> pd.DataFrame:
+    """Result rows for the proposals a resumed run had scored (the initial population's come
+    from the population itself); each keeps its round, source and start."""
+    found = [r for r in previous if r.source != "initial"]
+    session.scored_by.update((r.smiles, (r.round, r.source)) for r in found)
+    return pd.DataFrame({"smiles": [r.smiles for r in found], "predicted": math.nan,
+                         "uncertainty": math.nan, "step": math.nan, "similarity": math.nan,
+                         "start_index": [population_index.get(r.start, -1) for r in found],
+                         "start": [r.start for r in found], "round": [r.round for r in found],
+                         "source": [r.source for r in found]})
 
 
 def edit_explore_for(budget: int) -> float:
@@ -115,8 +156,13 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
     budget = loop.budget
     edit_explore = loop.edit_explore if loop.edit_explore is not None else edit_explore_for(budget)
     objective_ = make_objective(objective, minimize=minimize, target=target)
-    counted = Oracle(objective_, budget=budget)
-    session = Session(vae, objective_, counted, constraints, ascent, seed=seed)
+    counted = Oracle(objective_, budget=budget, **({} if loop.oracle_batch is None else
+                                                   {"batch_size": loop.oracle_batch}))
+    journal = None if loop.journal is None else ScoreJournal(Path(loop.journal),
+                                                             objective_.description)
+    previous = _previous_run(journal, resume=loop.resume)
+    counted.restore([(r.smiles, r.score, r.value, r.error, r.call) for r in previous])
+    session = Session(vae, objective_, counted, constraints, ascent, seed=seed, journal=journal)
     rng = np.random.default_rng(seed)
     edit_rng = random.Random(seed)
 
@@ -127,18 +173,25 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
     else:
         population = [s for s in canonicalize_many(read_starts(loop.initial)) if s]
     session.score(population)
-    round_ends = [counted.calls]  # the oracle calls used by the end of each round, 0 first
+    # the oracle calls used by the end of each round, 0 first (a resumed run's rounds included)
+    round_ends = _round_ends(previous, counted.calls)
     per_round = loop.per_round
     if per_round is None:
-        per_round = max(100, min(250, counted.remaining // 20))
+        per_round = max(100, min(250, (budget - round_ends[0]) // 20))
     lineage = {s: s for s in population}  # molecule -> the initial molecule it descends from
     population_index = {s: i for i, s in enumerate(population)}  # its start_index
+    if previous:
+        session.rows.append(_resumed_rows(previous, population_index, session))
+        for row in previous:
+            lineage.setdefault(row.smiles, row.start)
+        logger.info("resumed from %s: %d molecules scored in %d rounds, %d calls left",
+                    loop.journal, len(previous), len(round_ends) - 1, counted.remaining)
 
     # 2. rounds
     predictor = None
     noise = loop.start_noise
     stalled = 0
-    round_index = 0
+    round_index = len(round_ends) - 1
     rounds = loop.rounds
     while counted.remaining > 0 and stalled < loop.patience and (rounds is None
                                                                   or round_index < rounds):

@@ -16,6 +16,7 @@ for other uses (start molecules, a similarity bound, the oracle loop) are in
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -122,6 +123,13 @@ class Loop:
     latent proposals); 0: latent proposals only. ``edit_explore``: the share of the edit calls
     given to children drawn at random instead; None: :func:`~molvae.optimizer.loop.edit_explore_for`
     the budget.
+
+    ``journal``: a CSV file to which every scored molecule is written as soon as the oracle call
+    that scored it returns (:mod:`molvae.journal`); an existing one is never overwritten.
+    ``resume``: continue the run whose journal that is: its molecules count as the calls they
+    were and are never scored again, so the two runs together stay within ``budget``.
+    ``oracle_batch``: molecules per oracle call (None: all of a round's at once); an expensive
+    oracle scored one molecule a call (1) loses at most the one in progress when interrupted.
     """
 
     budget: int
@@ -134,8 +142,17 @@ class Loop:
     edit_share: float = 1.0
     edit_pool: int = 10
     edit_explore: float | None = None
+    journal: str | os.PathLike[str] | None = None
+    resume: bool = False
+    oracle_batch: int | None = None
 
     def __post_init__(self) -> None:
+        if self.resume and self.journal is None:
+            raise MolvaeError("resume continues the run written to a journal: give the journal "
+                              "file too (journal=PATH; CLI --journal PATH --resume)")
+        if self.oracle_batch is not None and self.oracle_batch < 1:
+            raise MolvaeError(f"oracle_batch must be at least 1 molecule per call, got "
+                              f"{self.oracle_batch}")
         if self.budget < 2:
             raise MolvaeError(f"budget must be at least 2 oracle calls, got {self.budget}")
         if not 0.0 <= self.edit_share <= 1.0:

@@ -23,6 +23,7 @@ from rdkit import DataStructs
 
 from molvae.chemistry import compute_properties, parse_record
 from molvae.graph_edits import make_children
+from molvae.journal import ScoreJournal, ScoredRow
 from molvae.objectives import Objective, Oracle
 from molvae.optimizer.ascent import ascend
 from molvae.optimizer.constraints import Constraints, Molecule, parse_many
@@ -43,8 +44,10 @@ class Session:
     """State shared by the rounds: the model, objective, oracle, constraints and caches."""
 
     def __init__(self, vae: LatentModel, objective: Objective, oracle: Oracle, constraints: Constraints,
-                 ascent: Ascent, *, seed: int) -> None:
+                 ascent: Ascent, *, seed: int, journal: ScoreJournal | None = None) -> None:
         self.vae, self.objective, self.oracle, self.constraints = vae, objective, oracle, constraints
+        #: where every scored molecule is written as soon as it is scored (None: nowhere)
+        self.journal = journal
         #: the learned prior that pulls the ascent back toward the data (None: N(0, I))
         self.prior: DiffusionPrior | None = getattr(vae, "prior", None) \
             if ascent.latent_prior == "auto" else None
@@ -98,9 +101,22 @@ class Session:
         return np.stack([self.latents[s] for s in smiles]) if smiles else \
             np.zeros((0, self.vae.latent_dim), np.float32)
 
-    def score(self, smiles: Sequence[str]) -> np.ndarray:
+    def score(self, smiles: Sequence[str],
+              origins: dict[str, tuple[int, str, str]] | None = None) -> np.ndarray:
+        """Scores of canonical SMILES (new ones counted), each batch written to the journal as
+        soon as it is scored with its ``origins`` (molecule -> round, source, start)."""
         t0 = time.perf_counter()
-        out = self.oracle.score(list(smiles), canonical=True)
+        origins = origins or {}
+
+        def write(batch: list[str]) -> None:
+            if self.journal is not None:
+                records = self.oracle.records
+                self.journal.append([
+                    ScoredRow(records[s].call, s, records[s].score, records[s].value,
+                              records[s].error, *origins.get(s, (0, "initial", s)))
+                    for s in batch])
+
+        out = self.oracle.score(list(smiles), canonical=True, on_batch=write)
         self.timings["oracle"] += time.perf_counter() - t0
         return out
 
@@ -291,12 +307,15 @@ class Session:
         if math.isfinite(limit):
             new = new[: max(0, int(limit))]
         if new:
-            self.score(new)
+            first = ranked.drop_duplicates("smiles").set_index("smiles")
+            origins = {}
             if "round" in ranked and "source" in ranked:
-                known = [s for s in new if self.oracle.known(s)]
-                rows = ranked.drop_duplicates("smiles").set_index("smiles").loc[known]
-                self.scored_by.update(zip(rows.index, zip(rows["round"].astype(int).tolist(),
-                                                          rows["source"].astype(str).tolist())))
+                rows = first.loc[new]
+                origins = {s: (int(r), str(src), str(start)) for s, r, src, start in zip(
+                    rows.index, rows["round"], rows["source"], rows["start"])}
+            self.score(new, origins)
+            self.scored_by.update((s, origins[s][:2]) for s in new
+                                  if s in origins and self.oracle.known(s))
 
     def centers(self, per_start: int) -> pd.DataFrame:
         """Where the next round restarts, for each start: the start itself (when it was scored)

@@ -1,0 +1,124 @@
+"""A run's journal of scored molecules: each one on disk as soon as the oracle call that scored it
+returns, so an interrupted oracle loop loses nothing it paid for and resumes without paying twice.
+
+The journal is a CSV file that only grows: a header, then one row per scored molecule (``call,
+smiles, score, value, error, round, source, start, objective``), each batch flushed and synced
+to disk before the run goes on. A process killed mid-write can leave a partial last line; reading
+skips it (that molecule is scored again on resume, the only one that can be).
+
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "scored.csv"
+>>> journal = ScoreJournal(path, objective="qed")
+>>> journal.append([ScoredRow(1, "CCO", 0.41, 0.41, None, 0, "initial", "CCO")])
+>>> [row.smiles for row in journal.read()]
+['CCO']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from molvae.errors import MolvaeError
+
+__all__ = ["ScoreJournal", "ScoredRow", "COLUMNS"]
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = ("call", "smiles", "score", "value", "error", "round", "source", "start", "objective")
+
+
+@dataclass(frozen=True)
+class ScoredRow:
+    """One scored molecule: the oracle call that scored it (1-based), its canonical SMILES,
+    score and raw value (NaN with an ``error``), and the round, source and start of the proposal
+    that had it scored."""
+
+    call: int
+    smiles: str
+    score: float
+    value: float
+    error: str | None
+    round: int
+    source: str
+    start: str
+
+
+def _number(text: str) -> float:
+    return float(text) if text not in ("", "nan") else math.nan
+
+
+@dataclass(frozen=True)
+class ScoreJournal:
+    """The journal at ``path`` of a run on ``objective`` (its description, checked on resume)."""
+
+    path: Path
+    objective: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+
+    def exists(self) -> bool:
+        return self.path.is_file() and self.path.stat().st_size > 0
+
+    def append(self, rows: Sequence[ScoredRow]) -> None:
+        """Write ``rows`` at the end (the header first on a new file), flushed and synced."""
+        if not rows:
+            return
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        new = not self.exists()
+        if new:
+            writer.writerow(COLUMNS)
+        for r in rows:
+            writer.writerow([r.call, r.smiles, repr(float(r.score)), repr(float(r.value)),
+                             r.error or "", r.round, r.source, r.start, self.objective])
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8", newline="") as handle:
+            if not new and not self._ends_with_newline():
+                handle.write("\n")  # a partial line left by a killed process stays apart
+            handle.write(buffer.getvalue())
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def _ends_with_newline(self) -> bool:
+        with self.path.open("rb") as handle:
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) == b"\n"
+
+    def read(self) -> list[ScoredRow]:
+        """The rows written so far, in call order; a one-line error if the file is not a journal
+        or belongs to another objective. A partial or unreadable line is skipped and reported."""
+        with self.path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                return []
+            if tuple(header) != COLUMNS:
+                raise MolvaeError(f"{self.path} is not a molvae journal of scored molecules "
+                                  f"(its header is {','.join(header)[:80]!r}); pass the file an "
+                                  f"earlier --loop run wrote")
+            rows, skipped = [], 0
+            for line in reader:
+                try:
+                    call, smiles, score, value, error, rnd, source, start, objective = line
+                    row = ScoredRow(int(call), smiles, _number(score), _number(value),
+                                    error or None, int(rnd), source, start)
+                except ValueError:
+                    skipped += 1
+                    continue
+                if objective != self.objective:
+                    raise MolvaeError(f"{self.path} holds molecules scored for {objective!r}, "
+                                      f"not {self.objective!r}: resume with the same objective, "
+                                      f"or start afresh with another journal file")
+                rows.append(row)
+        if skipped:
+            logger.warning("%s: skipped %d partial or unreadable line(s) (a run killed while "
+                           "writing); those molecules are scored again", self.path, skipped)
+        return sorted(rows, key=lambda r: r.call)
