@@ -44,6 +44,7 @@ __all__ = [
     "Objective",
     "Oracle",
     "BudgetExhausted",
+    "OracleFailing",
     "parse_objective",
     "make_objective",
 ]
@@ -56,6 +57,12 @@ ObjectiveLike = Union[str, OracleFn, "Objective"]
 
 class BudgetExhausted(MolvaeError):
     """Raised by :meth:`Oracle.score` with ``strict=True`` when a molecule would exceed the budget."""
+
+
+class OracleFailing(MolvaeError):
+    """Raised by :meth:`Oracle.score` when the objective failed on ``stop_after_failures``
+    molecules in a row (a docking server down, an assay file missing): the run stops instead of
+    spending its budget on failures. The failed molecules are recorded (and counted) first."""
 
 
 # --- the expression parser -------------------------------------------------------------------
@@ -305,6 +312,8 @@ class Oracle:
     records: dict[str, _Record] = field(default_factory=dict)
     calls: int = 0
     best_curve: list[tuple[int, float]] = field(default_factory=list)  # (calls, best so far)
+    stop_after_failures: int | None = None  # raise OracleFailing after this many in a row
+    failures_in_a_row: int = 0
 
     def __post_init__(self) -> None:
         if self.budget is not None and self.budget < 0:
@@ -340,6 +349,13 @@ class Oracle:
             self._score_new(batch)
             if on_batch is not None:
                 on_batch(batch)
+            limit = self.stop_after_failures
+            if limit is not None and self.failures_in_a_row >= limit:
+                last = self.records[batch[-1]].error
+                raise OracleFailing(f"the oracle failed on {self.failures_in_a_row} molecules in "
+                                    f"a row (the last: {last}); stopped so as not to spend the "
+                                    f"budget on failures: fix the oracle, then resume the run (CLI: the same "
+                                    f"command with --resume)")
         return np.array([self.records[k].score if k and k in self.records else np.nan
                          for k in keys], dtype=np.float64)
 
@@ -387,6 +403,7 @@ class Oracle:
                 error = f"oracle returned {value!r}"
             self.records[smiles] = _Record(float(score) if error is None else math.nan,
                                            float(value), error, self.calls)
+            self.failures_in_a_row = 0 if error is None else self.failures_in_a_row + 1
             if error is None and (not self.best_curve or score > self.best_curve[-1][1]):
                 self.best_curve.append((self.calls, float(score)))
 

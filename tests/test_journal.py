@@ -13,7 +13,7 @@ import pytest
 from lookup_vae import LookupVAE
 from molvae.errors import MolvaeError
 from molvae.journal import COLUMNS, ScoredRow, ScoreJournal
-from molvae.objectives import make_objective
+from molvae.objectives import OracleFailing, make_objective
 from molvae.optimizer import Constraints, Loop, Report, optimize_with_oracle
 from molvae.optimizer.presets import LOOP_ASCENT
 
@@ -105,6 +105,30 @@ def test_an_interrupted_loop_resumes_without_scoring_any_molecule_twice(
     resumed = result.frame.set_index("smiles").loc[written["smiles"][40:]]
     assert (resumed["source"].isin(["graph", "latent"])).all() and (resumed["round"] >= 1).all()
     assert pd.read_csv(journal)["call"].tolist() == list(range(1, result.oracle_calls + 1))
+
+
+def test_an_oracle_that_keeps_failing_stops_the_run_and_resume_goes_on(
+        lookup_vae: LookupVAE, library: list[str], tmp_path: Path) -> None:
+    journal = tmp_path / "scored.csv"
+    logp = make_objective("logp")
+    asked: list[str] = []
+
+    def server_down(smiles: list[str]) -> list[float]:
+        asked.extend(smiles)
+        if len(asked) > 45:
+            raise ConnectionError("the docking server does not answer")
+        return logp(smiles)
+
+    with pytest.raises(OracleFailing, match="failed on 5 molecules in a row.*ConnectionError"):
+        optimize_with_oracle(lookup_vae, make_objective(server_down, name="logp"),
+                             _loop(library, journal, stop_after_failures=5), ascent=ASCENT,
+                             constraints=NO_GUARD, report=NO_NOVELTY, seed=0)
+    written = pd.read_csv(journal)
+    assert len(written) == 50 and written["error"].notna().sum() == 5  # the failures recorded
+    assert len(set(asked)) == 50  # stopped after 5 failures: not the whole budget
+    result = optimize_with_oracle(lookup_vae, "logp", _loop(library, journal, resume=True),
+                                  ascent=ASCENT, constraints=NO_GUARD, report=NO_NOVELTY, seed=0)
+    assert result.oracle_calls > 50 and pd.read_csv(journal)["smiles"].is_unique
 
 
 def test_a_journal_is_never_overwritten_and_resume_needs_one(

@@ -156,8 +156,8 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
     budget = loop.budget
     edit_explore = loop.edit_explore if loop.edit_explore is not None else edit_explore_for(budget)
     objective_ = make_objective(objective, minimize=minimize, target=target)
-    counted = Oracle(objective_, budget=budget, **({} if loop.oracle_batch is None else
-                                                   {"batch_size": loop.oracle_batch}))
+    counted = Oracle(objective_, budget=budget, stop_after_failures=loop.stop_after_failures,
+                     **({} if loop.oracle_batch is None else {"batch_size": loop.oracle_batch}))
     journal = None if loop.journal is None else ScoreJournal(Path(loop.journal),
                                                              objective_.description)
     previous = _previous_run(journal, resume=loop.resume)

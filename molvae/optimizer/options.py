@@ -130,6 +130,9 @@ class Loop:
     were and are never scored again, so the two runs together stay within ``budget``.
     ``oracle_batch``: molecules per oracle call (None: all of a round's at once); an expensive
     oracle scored one molecule a call (1) loses at most the one in progress when interrupted.
+    ``stop_after_failures``: stop the run (:class:`~molvae.objectives.OracleFailing`) when the
+    oracle fails on this many molecules in a row, rather than spend the budget on failures
+    (None: never; single failures are always recorded and the run goes on).
     """
 
     budget: int
@@ -145,6 +148,7 @@ class Loop:
     journal: str | os.PathLike[str] | None = None
     resume: bool = False
     oracle_batch: int | None = None
+    stop_after_failures: int | None = 20
 
     def __post_init__(self) -> None:
         if self.resume and self.journal is None:
