@@ -52,13 +52,19 @@ from molvae.files import atomic_write  # noqa: E402
 from molvae.medchem import DRUG_LIKE  # noqa: E402
 from molvae.metrics.filters import passes_filters  # noqa: E402
 from molvae.objectives import Oracle, make_objective  # noqa: E402
-from molvae.optimizer import Constraints, Loop, Report, optimize_with_oracle  # noqa: E402
+from molvae.optimizer import Constraints, Loop, Report, Surrogate, optimize_with_oracle  # noqa: E402
 from molvae.optimizer.presets import LOOP_ASCENT  # noqa: E402
 from molvae.pmo import PMO_TASKS, pmo_oracle, top_auc  # noqa: E402
 
 logger = logging.getLogger("pmo")
 
 METHODS = ("molvae", "molga")
+#: molvae's loop with one part taken away (issue 26: what the VAE contributes)
+ABLATIONS = {
+    "molvae-no-latent": ({"latent_proposals": False}, {}),  # graph edits ranked on z alone
+    "molvae-no-edits": ({"edit_share": 0.0}, {}),  # latent ascent alone
+    "molvae-fingerprints": ({}, {"features": "fingerprint"}),  # the predictor on Morgan bits
+}
 
 #: published sums over the 23 tasks (AUC top-10, 10,000 calls; PMO leaderboard, mean over seeds)
 PUBLISHED = {"REINVENT": 14.18, "Graph GA": 13.74, "SELFIES-REINVENT": 13.46, "GP BO": 13.14,
@@ -139,12 +145,14 @@ def run_molga(objective: Any, population: list[str], budget: int, seed: int,
 
 
 def run_molvae(vae: Any, objective: Any, population: list[str], budget: int, seed: int,
-               args: argparse.Namespace) -> tuple[Any, dict[str, float]]:
-    """molvae's oracle loop (its defaults, guard off): its scored molecules and where the time
-    went."""
+               args: argparse.Namespace, method: str = "molvae") -> tuple[Any, dict[str, float]]:
+    """molvae's oracle loop (its defaults, guard off; an ablation's change), its scored molecules
+    and where the time went."""
+    loop_changes, surrogate_changes = ABLATIONS.get(method, ({}, {}))
     result = optimize_with_oracle(
-        vae, objective, Loop(budget, initial=population), ascent=LOOP_ASCENT,
+        vae, objective, Loop(budget, initial=population, **loop_changes), ascent=LOOP_ASCENT,
         constraints=Constraints(max_heavy_atoms=args.max_heavy_atoms, guard=None),
+        surrogate=Surrogate(**surrogate_changes),
         report=Report(novelty_reference=None, describe_top=0), seed=seed)
     timings = {k: round(float(v), 2) for k, v in result.timings.items() if k != "decoded"}
     return result.scored, timings
@@ -193,12 +201,12 @@ def run_all(args: argparse.Namespace) -> None:
     if not todo:
         return
     oracles = checked_oracles(sorted({t for t, _, _ in todo}), args.pmo_dir)
-    vae = MolVAE.load(args.model, device="cpu") if any(m == "molvae" for _, m, _ in todo) else None
+    vae = MolVAE.load(args.model, device="cpu") if any(m != "molga" for _, m, _ in todo) else None
     for task, method, seed in todo:
         objective = make_objective(oracles[task], name=f"pmo:{task}")
         population = zinc_population(args.initial, seed)
         t0 = time.perf_counter()
-        run = run_molga if method == "molga" else lambda *a: run_molvae(vae, *a)
+        run = run_molga if method == "molga" else lambda *a: run_molvae(vae, *a, method=method)
         scored, timings = run(objective, population, args.budget, seed, args)
         seconds = time.perf_counter() - t0
         out = {"task": task, "method": method, "seed": seed, "budget": args.budget,
@@ -286,7 +294,8 @@ def main() -> None:
     parser.add_argument("--max-heavy-atoms", type=int, default=38)
     parser.add_argument("--ga-offspring", type=int, default=200)
     parser.add_argument("--ga-population", type=int, default=10_000)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: torch's, every core)")
     parser.add_argument("--pmo-dir", type=Path, default=None,
                         help="PMO's oracle/ folder and reference_scores.csv (default: "
                              "$MOLVAE_PMO_DIR, else pmo/ in the repository)")
@@ -300,10 +309,10 @@ def main() -> None:
         print(table(args.results, args.methods))
         return
     unknown = [t for t in args.tasks if t not in PMO_TASKS] + \
-        [m for m in args.methods if m not in METHODS]
+        [m for m in args.methods if m not in METHODS and m not in ABLATIONS]
     if unknown:
         raise SystemExit(f"unknown task or method {unknown}; tasks: {', '.join(PMO_TASKS)}; "
-                         f"methods: {', '.join(METHODS)}")
+                         f"methods: {', '.join([*METHODS, *ABLATIONS])}")
     if os.environ.get("PYTHONHASHSEED") != "0":  # mol-ga iterates over sets of SMILES
         os.execve(sys.executable, [sys.executable, *sys.argv],
                   {**os.environ, "PYTHONHASHSEED": "0"})

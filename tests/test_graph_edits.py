@@ -57,3 +57,16 @@ def test_nothing_to_breed_from_is_a_one_line_error() -> None:
     with pytest.raises(MolvaeError, match="finite score") as info:
         make_children([(float("nan"), "CCO")], 10, random.Random(0))
     assert "\n" not in str(info.value)
+
+
+def test_seeded_children_are_the_same_whatever_the_number_of_workers(population, monkeypatch):
+    import molvae.graph_edits
+
+    monkeypatch.setattr(molvae.graph_edits, "PARALLEL_FROM", 10)  # processes from 10 children on
+    one = make_children(population, 120, random.Random(3), workers=1)
+    two = make_children(population, 120, random.Random(3), workers=2)
+    three = make_children(population, 120, random.Random(3), workers=3)
+    assert len(one) >= 60 and one == two == three
+    assert make_children(population, 120, random.Random(4), workers=2) != one  # the seed matters
+    for child in two:
+        assert Chem.MolFromSmiles(child.smiles) is not None

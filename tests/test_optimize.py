@@ -538,3 +538,25 @@ def test_novelty_is_measured_against_one_kind_of_set(lookup_vae: LookupVAE) -> N
     assert reference_set(exact, lookup_vae) is exact
     assert reference_set(None, lookup_vae) is None
     assert reference_set("auto", lookup_vae) is None  # the lookup model names no training data
+
+
+def test_loop_ablations_take_away_what_they_name(lookup_vae: LookupVAE, library: list[str]) -> None:
+    def run(loop_changes: dict, surrogate: Surrogate) -> pd.DataFrame:
+        return optimize_with_oracle(lookup_vae, "logp",
+                                    Loop(150, initial=library[:40], per_round=30, n_starts=16,
+                                         rounds=3, **loop_changes),
+                                    ascent=loop_ascent(steps=20), constraints=NO_GUARD,
+                                    surrogate=surrogate, report=NO_NOVELTY, seed=0).frame
+    no_edits = run({"edit_share": 0.0}, Surrogate())
+    assert set(no_edits["source"]) == {"initial", "latent"}
+    # the lookup model encodes only its library, so edits ranked on z find nothing here
+    no_latent = run({"edit_share": 0.5, "latent_proposals": False}, Surrogate())
+    assert "latent" not in set(no_latent["source"])  # half the calls would have gone to z
+    fingerprints = run({"edit_share": 0.5}, Surrogate(features="fingerprint"))
+    assert set(fingerprints["source"]) == {"initial", "graph"}  # no gradient in z to climb
+    graph = fingerprints[fingerprints["source"] == "graph"]
+    assert graph["predicted"].notna().all()  # every edit ranked on its fingerprint
+    with pytest.raises(MolvaeError, match="latent proposals, which need"):
+        run({"edit_share": 0.0}, Surrogate(features="fingerprint"))
+    with pytest.raises(MolvaeError, match="'latent'.*'fingerprint'"):
+        Surrogate(features="graph")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import random
 import time
 from pathlib import Path
@@ -162,9 +163,15 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
                                                              objective_.description)
     previous = _previous_run(journal, resume=loop.resume)
     counted.restore([(r.smiles, r.score, r.value, r.error, r.call) for r in previous])
-    session = Session(vae, objective_, counted, constraints, ascent, seed=seed, journal=journal)
+    latent = loop.latent_proposals and surrogate.features == "latent"
+    if not latent and loop.edit_share == 0:
+        raise MolvaeError("with edit_share 0 every call goes to latent proposals, which need "
+                          "latent_proposals=True and the predictor on z (features='latent')")
+    session = Session(vae, objective_, counted, constraints, ascent, seed=seed, journal=journal,
+                      features=surrogate.features)
     rng = np.random.default_rng(seed)
     edit_rng = random.Random(seed)
+    workers = loop.workers or os.cpu_count() or 1
 
     # 1. the initial population, scored and counted
     if isinstance(loop.initial, int):
@@ -207,7 +214,7 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
             table = table[np.isfinite(table["score"])]
             t0 = time.perf_counter()
             children = make_children(list(zip(table["score"], table["smiles"])),
-                                     share * loop.edit_pool, edit_rng)
+                                     share * loop.edit_pool, edit_rng, workers=workers)
             session.timings["edits"] += time.perf_counter() - t0
             roots = [lineage.get(c.parent, c.parent) for c in children]
             edits = session.edit_proposals(
@@ -225,7 +232,7 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
                 unranked = counted.calls - before  # fewer than drawn when the edits ran short
             session.score_candidates(edits, share - (counted.calls - before), by="rank")
         n_latent = 0
-        if counted.calls - before < limit:  # latent proposals only when calls are left for them
+        if latent and counted.calls - before < limit:  # only when calls are left for them
             frame = _latent_round(session, predictor, counted, rng, lineage, population_index,
                                   n_starts=loop.n_starts, noise=noise, round_index=round_index)
             n_latent = frame["smiles"].nunique()

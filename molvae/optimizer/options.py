@@ -130,6 +130,10 @@ class Loop:
     were and are never scored again, so the two runs together stay within ``budget``.
     ``oracle_batch``: molecules per oracle call (None: all of a round's at once); an expensive
     oracle scored one molecule a call (1) loses at most the one in progress when interrupted.
+    ``latent_proposals``: False, no ascents in z: every call goes to graph edits (an ablation:
+    what the decoder's proposals add).
+    ``workers``: processes making the graph-edit children (None: every core); each child has its
+    own seed drawn from the run's stream, so results do not depend on it.
     ``stop_after_failures``: stop the run (:class:`~molvae.objectives.OracleFailing`) when the
     oracle fails on this many molecules in a row, rather than spend the budget on failures
     (None: never; single failures are always recorded and the run goes on).
@@ -149,11 +153,16 @@ class Loop:
     resume: bool = False
     oracle_batch: int | None = None
     stop_after_failures: int | None = 20
+    workers: int | None = None
+    latent_proposals: bool = True
 
     def __post_init__(self) -> None:
         if self.resume and self.journal is None:
             raise MolvaeError("resume continues the run written to a journal: give the journal "
                               "file too (journal=PATH; CLI --journal PATH --resume)")
+        if self.workers is not None and self.workers < 1:
+            raise MolvaeError(f"workers must be at least 1 process (None: every core), got "
+                              f"{self.workers}")
         if self.oracle_batch is not None and self.oracle_batch < 1:
             raise MolvaeError(f"oracle_batch must be at least 1 molecule per call, got "
                               f"{self.oracle_batch}")
@@ -181,13 +190,20 @@ class Loop:
 class Surrogate:
     """How the predictor on z is fitted: an ensemble of ``n_models`` MLPs, in a one-shot search
     on ``n_train`` molecules of ``dataset`` (None: the model's training data when its checkpoint
-    names it, else ZINC250k) scored by the true objective and counted as oracle calls."""
+    names it, else ZINC250k) scored by the true objective and counted as oracle calls.
+    ``features``: what the predictor reads, the encoder's ``"latent"`` codes, or Morgan
+    ``"fingerprint"`` bits (radius 2, 2,048) for the oracle loop's graph edits only: latent
+    proposals climb the predictor's gradient in z, so they need ``"latent"``."""
 
     n_models: int = 5
     n_train: int = 2000
     dataset: Any = None
+    features: Literal["latent", "fingerprint"] = "latent"
 
     def __post_init__(self) -> None:
+        if self.features not in ("latent", "fingerprint"):
+            raise MolvaeError(f"features must be 'latent' (the encoder's z) or 'fingerprint' "
+                              f"(Morgan bits), got {self.features!r}")
         if self.n_models < 1 or self.n_train < 1:
             raise MolvaeError(f"n_models and n_train must be at least 1; got {self.n_models}, "
                               f"{self.n_train}")

@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 from rdkit import DataStructs
 
-from molvae.chemistry import compute_properties, parse_record
+from molvae.chemistry import compute_properties, fingerprint_array, parse_record
 from molvae.graph_edits import make_children
 from molvae.journal import ScoreJournal, ScoredRow
 from molvae.objectives import Objective, Oracle
@@ -44,10 +44,14 @@ class Session:
     """State shared by the rounds: the model, objective, oracle, constraints and caches."""
 
     def __init__(self, vae: LatentModel, objective: Objective, oracle: Oracle, constraints: Constraints,
-                 ascent: Ascent, *, seed: int, journal: ScoreJournal | None = None) -> None:
+                 ascent: Ascent, *, seed: int, journal: ScoreJournal | None = None,
+                 features: str = "latent") -> None:
         self.vae, self.objective, self.oracle, self.constraints = vae, objective, oracle, constraints
         #: where every scored molecule is written as soon as it is scored (None: nowhere)
         self.journal = journal
+        #: what the predictor reads: "latent" (encoder means) or "fingerprint" (Morgan bits)
+        self.features = features
+        self.fingerprint_rows: dict[str, np.ndarray] = {}
         #: the learned prior that pulls the ascent back toward the data (None: N(0, I))
         self.prior: DiffusionPrior | None = getattr(vae, "prior", None) \
             if ascent.latent_prior == "auto" else None
@@ -101,6 +105,22 @@ class Session:
         return np.stack([self.latents[s] for s in smiles]) if smiles else \
             np.zeros((0, self.vae.latent_dim), np.float32)
 
+    def featurize(self, smiles: Sequence[str]) -> np.ndarray:
+        """What the predictor reads of canonical SMILES: encoder means (:meth:`encode`) or Morgan
+        fingerprints (radius 2, 2,048 bits; cached); NaN rows where there is none."""
+        if self.features == "latent":
+            return self.encode(smiles)
+        t0 = time.perf_counter()
+        new = [s for s in dict.fromkeys(smiles) if s not in self.fingerprint_rows]
+        if new:
+            bits, valid = fingerprint_array(new, 2, 2048)
+            rows = bits.astype(np.float32)
+            rows[~valid] = np.nan
+            self.fingerprint_rows.update(zip(new, rows))
+        self.timings["encode"] += time.perf_counter() - t0
+        return np.stack([self.fingerprint_rows[s] for s in smiles]) if smiles else \
+            np.zeros((0, 2048), np.float32)
+
     def score(self, smiles: Sequence[str],
               origins: dict[str, tuple[int, str, str]] | None = None) -> np.ndarray:
         """Scores of canonical SMILES (new ones counted), each batch written to the journal as
@@ -124,11 +144,12 @@ class Session:
         """Fit the predictor on every molecule scored so far (raw objective values)."""
         table = self.oracle.table()
         table = table[np.isfinite(table["value"])]
-        z = self.encode(table["smiles"].tolist())
+        z = self.featurize(table["smiles"].tolist())
         t0 = time.perf_counter()
         predictor = fit_latent_predictor(z, table["value"].to_numpy(), target=self.objective.name,
                                          n_models=n_models, seed=seed, valid_fraction=0.1,
-                                         model_fingerprint=model_fingerprint(self.vae))
+                                         model_fingerprint=model_fingerprint(self.vae)
+                                         if self.features == "latent" else "")
         self.timings["predictor"] += time.perf_counter() - t0
         rep = predictor.report
         logger.info("predictor on %d scored molecules: held-out R2 %.3f, Spearman %.3f",
@@ -245,7 +266,7 @@ class Session:
             rows["similarity"].append(sim)
         self.timings["rdkit"] += time.perf_counter() - t0
         frame = pd.DataFrame(rows)
-        z = self.encode(frame["smiles"].tolist())
+        z = self.featurize(frame["smiles"].tolist())
         ok = ~np.isnan(z).any(axis=1)
         t0 = time.perf_counter()
         mean, std = (torch.from_numpy(a).float() for a in predictor.predict(z[ok]))
