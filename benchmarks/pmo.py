@@ -20,6 +20,11 @@ such rule), so molvae runs with its guard off; molvae keeps its heavy-atom cap
 mol-ga runs ``default_ga`` (offspring 200, population 10,000) under ``PYTHONHASHSEED=0`` (it
 iterates over sets of SMILES; the script restarts itself with it set).
 
+``--methods`` (default ``molvae,molga``) also takes the ablations of molvae's loop (issue 26,
+what the VAE contributes): ``molvae-no-latent`` (no ascents in z: graph edits ranked by the
+predictor on z alone), ``molvae-no-edits`` (latent ascent alone) and ``molvae-fingerprints``
+(the predictor on Morgan fingerprints instead of z, edits alone).
+
 Each run (task, method, seed) writes ``RESULTS/TASK/METHOD-seedS.json`` when it ends: AUC top-10,
 top-1/10/100 means at the end, the top-10 curve every 100 calls, wall time, and for the top 100
 molecules their internal diversity (1 − mean pairwise Tanimoto, Morgan r2 2,048 bits) and the
@@ -279,6 +284,14 @@ def table(results: Path, methods: tuple[str, ...] = METHODS) -> str:
     total = " | ".join(f"**{sum(sums[m]):.2f}**{'' if complete[m] else f' ({len(sums[m])} tasks)'}"
                        " | | | " for m in methods)
     lines.append(f"| sum | {total}|")
+    commits = sorted({r.get("commit", "unknown") for rs in runs.values() for r in rs})
+    lines += ["", f"Runs from commit{'s' if len(commits) > 1 else ''} {', '.join(commits)}."]
+    lines += ["", "Published sums over the 23 tasks (AUC top-10, 10,000 calls; PMO leaderboard; "
+              "Genetic GFN and f-RAG from their own papers):", "",
+              "| method | sum |", "| --- | --- |"]
+    lines += [f"| {name} | {value:.2f} |" for name, value in
+              sorted({**PUBLISHED, "Genetic GFN": 16.21, "f-RAG": 16.93}.items(),
+                     key=lambda kv: -kv[1])]
     return "\n".join(lines)
 
 

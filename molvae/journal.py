@@ -1,10 +1,12 @@
 """A run's journal of scored molecules: each one on disk as soon as the oracle call that scored it
 returns, so an interrupted oracle loop loses nothing it paid for and resumes without paying twice.
 
-The journal is a CSV file that only grows: a header, then one row per scored molecule (``call,
-smiles, score, value, error, round, source, start, objective``), each batch flushed and synced
-to disk before the run goes on. A process killed mid-write can leave a partial last line; reading
-skips it (that molecule is scored again on resume, the only one that can be).
+The journal is a CSV file that only grows: a header, then one line per scored molecule (``call,
+smiles, score, value, error, round, source, start, objective``; line breaks in an error message
+become spaces), each oracle call's molecules flushed and synced to disk before the run goes on.
+A process killed mid-write can leave a partial last line: reading ignores a last line without
+its line break (and any line it cannot read), writing first cuts it away, and its molecules are
+scored again on resume.
 
 >>> import tempfile, pathlib
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "scored.csv"
@@ -77,47 +79,52 @@ class ScoreJournal:
         if new:
             writer.writerow(COLUMNS)
         for r in rows:
+            error = " ".join((r.error or "").split())  # one line per molecule
             writer.writerow([r.call, r.smiles, repr(float(r.score)), repr(float(r.value)),
-                             r.error or "", r.round, r.source, r.start, self.objective])
+                             error, r.round, r.source, r.start, self.objective])
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not new:
+            self._cut_partial_line()
         with self.path.open("a", encoding="utf-8", newline="") as handle:
-            if not new and not self._ends_with_newline():
-                handle.write("\n")  # a partial line left by a killed process stays apart
             handle.write(buffer.getvalue())
             handle.flush()
             os.fsync(handle.fileno())
 
-    def _ends_with_newline(self) -> bool:
-        with self.path.open("rb") as handle:
-            handle.seek(-1, os.SEEK_END)
-            return handle.read(1) == b"\n"
+    def _cut_partial_line(self) -> None:
+        """Cut a last line without its line break (a process killed while writing it)."""
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            with self.path.open("r+b") as handle:
+                handle.truncate(data.rfind(b"\n") + 1)
 
     def read(self) -> list[ScoredRow]:
         """The rows written so far, in call order; a one-line error if the file is not a journal
         or belongs to another objective. A partial or unreadable line is skipped and reported."""
-        with self.path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
-                return []
-            if tuple(header) != COLUMNS:
-                raise MolvaeError(f"{self.path} is not a molvae journal of scored molecules "
-                                  f"(its header is {','.join(header)[:80]!r}); pass the file an "
-                                  f"earlier --loop run wrote")
-            rows, skipped = [], 0
-            for line in reader:
-                try:
-                    call, smiles, score, value, error, rnd, source, start, objective = line
-                    row = ScoredRow(int(call), smiles, _number(score), _number(value),
-                                    error or None, int(rnd), source, start)
-                except ValueError:
-                    skipped += 1
-                    continue
-                if objective != self.objective:
-                    raise MolvaeError(f"{self.path} holds molecules scored for {objective!r}, "
-                                      f"not {self.objective!r}: resume with the same objective, "
-                                      f"or start afresh with another journal file")
-                rows.append(row)
+        text = self.path.read_bytes().decode("utf-8", errors="replace")
+        lines = text.split("\n")[:-1]  # a last line without its line break is partial
+        if not lines:
+            return []
+        header = next(csv.reader(lines[:1]), [])
+        if tuple(header) != COLUMNS:
+            raise MolvaeError(f"{self.path} is not a molvae journal of scored molecules "
+                              f"(its header is {','.join(header)[:80]!r}); pass the file an "
+                              f"earlier --loop run wrote")
+        rows, skipped = [], 0
+        for line in lines[1:]:
+            try:
+                call, smiles, score, value, error, rnd, source, start, objective = \
+                    next(csv.reader([line]))
+                row = ScoredRow(int(call), smiles, _number(score), _number(value),
+                                error or None, int(rnd), source, start)
+            except (ValueError, StopIteration, csv.Error):
+                skipped += 1
+                continue
+            if objective != self.objective:
+                raise MolvaeError(f"{self.path} holds molecules scored for {objective!r}, "
+                                  f"not {self.objective!r}: resume with the same objective, "
+                                  f"or start afresh with another journal file")
+            rows.append(row)
+        skipped += len(text) > 0 and not text.endswith("\n")
         if skipped:
             logger.warning("%s: skipped %d partial or unreadable line(s) (a run killed while "
                            "writing); those molecules are scored again", self.path, skipped)

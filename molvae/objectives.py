@@ -339,14 +339,13 @@ class Oracle:
         keys = list(smiles) if canonical else canonicalize_many(
             [s if isinstance(s, str) else "" for s in smiles])
         new = [k for k in dict.fromkeys(k for k in keys if k) if k not in self.records]
-        room = self.remaining
+        room = max(0, self.remaining)  # a resumed run may hold more calls than a new budget
         if len(new) > room:
             logger.info("oracle budget: %d of %d new molecules scored, budget %s spent",
                         int(room), len(new), self.budget)
             new = new[: int(room)]
         for start in range(0, len(new), self.batch_size):
-            batch = new[start:start + self.batch_size]
-            self._score_new(batch)
+            batch = self._score_new(new[start:start + self.batch_size])
             if on_batch is not None:
                 on_batch(batch)
             limit = self.stop_after_failures
@@ -354,8 +353,8 @@ class Oracle:
                 last = self.records[batch[-1]].error
                 raise OracleFailing(f"the oracle failed on {self.failures_in_a_row} molecules in "
                                     f"a row (the last: {last}); stopped so as not to spend the "
-                                    f"budget on failures: fix the oracle, then resume the run (CLI: the same "
-                                    f"command with --resume)")
+                                    f"budget on failures (they stay counted): fix the oracle, "
+                                    f"then resume the run (CLI: the same command with --resume)")
         return np.array([self.records[k].score if k and k in self.records else np.nan
                          for k in keys], dtype=np.float64)
 
@@ -394,8 +393,11 @@ class Oracle:
             rows.append((self.calls, rows[-1][1]))
         return pd.DataFrame(rows, columns=["oracle_calls", "best"])
 
-    def _score_new(self, batch: list[str]) -> None:
+    def _score_new(self, batch: list[str]) -> list[str]:
+        """Score and record ``batch``; returns the molecules recorded (fewer when the oracle failed
+        ``stop_after_failures`` times in a row: the rest is left unscored and uncounted)."""
         values, errors = self._evaluate(batch)
+        batch = batch[:len(values)]
         scores = self.objective.score(values)
         for smiles, value, score, error in zip(batch, values, scores, errors):
             self.calls += 1
@@ -406,9 +408,11 @@ class Oracle:
             self.failures_in_a_row = 0 if error is None else self.failures_in_a_row + 1
             if error is None and (not self.best_curve or score > self.best_curve[-1][1]):
                 self.best_curve.append((self.calls, float(score)))
+        return batch
 
     def _evaluate(self, batch: list[str]) -> tuple[np.ndarray, list[str | None]]:
-        """Raw values and error messages; a failing batch is retried one molecule at a time."""
+        """Raw values and error messages; a failing batch is retried one molecule at a time,
+        until ``stop_after_failures`` failures in a row (only the molecules tried come back)."""
         try:
             values = self._call(batch)
             return values, [None] * len(batch)
@@ -417,11 +421,16 @@ class Oracle:
                 return np.array([np.nan]), [f"{type(batch_err).__name__}: {batch_err}"[:300]]
         values = np.full(len(batch), np.nan)
         errors: list[str | None] = [None] * len(batch)
+        streak, limit = self.failures_in_a_row, self.stop_after_failures
         for i, smiles in enumerate(batch):
             try:
                 values[i] = self._call([smiles])[0]
+                streak = 0
             except Exception as err:  # noqa: BLE001 - recorded per molecule, never fatal
                 errors[i] = f"{type(err).__name__}: {err}"[:300]
+                streak += 1
+                if limit is not None and streak >= limit:
+                    return values[:i + 1], errors[:i + 1]
         return values, errors
 
     def _call(self, batch: list[str]) -> np.ndarray:

@@ -21,10 +21,19 @@ __all__ = ["process_pool", "map_chunks"]
 R = TypeVar("R")
 
 
+def _ignore_ctrl_c() -> None:
+    """In a worker: leave Ctrl-C to the parent, which stops the pool (no traceback per worker)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` processes, forked where the platform can fork."""
+    """A pool of ``workers`` processes, forked where the platform can fork; Ctrl-C reaches only
+    the parent."""
     start = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(start))
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(start),
+                               initializer=_ignore_ctrl_c)
 
 
 def map_chunks(function: Callable[..., R], chunks: Sequence[Any], *args: Any, n_jobs: int,

@@ -43,10 +43,15 @@ def test_a_partial_last_line_from_a_killed_process_is_skipped(tmp_path: Path) ->
     journal = ScoreJournal(tmp_path / "scored.csv", objective="logp")
     journal.append([_row(1, "CCO")])
     with journal.path.open("a") as handle:
-        handle.write("2,CCN,0.3")  # killed mid-write
+        handle.write('2,CCN,0.3,0.3,"ValueError: a, b')  # killed mid-write, inside a quote
     assert [r.smiles for r in journal.read()] == ["CCO"]
-    journal.append([_row(3, "CCC")])  # the next row starts on its own line
-    assert [r.smiles for r in journal.read()] == ["CCO", "CCC"]
+    journal.append([_row(3, "CCC"), ScoredRow(4, "CCCl", math.nan, math.nan,
+                                              "ValueError: a,\nb", 1, "graph", "CCO")])
+    assert [r.smiles for r in journal.read()] == ["CCO", "CCC", "CCCl"]  # the partial line cut
+    assert journal.read()[-1].error == "ValueError: a, b"  # one line per molecule
+    with journal.path.open("a") as handle:
+        handle.write("5,CC" + "\x00" * 20)  # a zero-filled tail
+    assert len(journal.read()) == 3
 
 
 def test_a_journal_of_another_objective_or_not_a_journal_is_a_one_line_error(tmp_path):
@@ -59,8 +64,8 @@ def test_a_journal_of_another_objective_or_not_a_journal_is_a_one_line_error(tmp
 
 
 def _loop(library: list[str], journal: Path | None, **changes) -> Loop:
-    return Loop(150, initial=library[:40], per_round=30, n_starts=16, rounds=4, journal=journal,
-                oracle_batch=5, **changes)
+    options = {"initial": library[:40], "oracle_batch": 5, **changes}
+    return Loop(150, per_round=30, n_starts=16, rounds=4, journal=journal, **options)
 
 
 def test_an_interrupted_loop_resumes_without_scoring_any_molecule_twice(
@@ -69,7 +74,7 @@ def test_an_interrupted_loop_resumes_without_scoring_any_molecule_twice(
     logp = make_objective("logp")
     whole = optimize_with_oracle(lookup_vae, logp, _loop(library, None), ascent=ASCENT,
                                  constraints=NO_GUARD, report=NO_NOVELTY, seed=0)
-    # interrupted about half-way through the rounds, in the middle of a batch of 5
+    # interrupted about half-way through the rounds, at a batch of 5
     stop = 40 + 5 * max(1, (whole.oracle_calls - 40) // 10)
     assert whole.oracle_calls > stop
     first: list[str] = []
@@ -121,20 +126,22 @@ def test_an_oracle_that_keeps_failing_stops_the_run_and_resume_goes_on(
 
     with pytest.raises(OracleFailing, match="failed on 5 molecules in a row.*ConnectionError"):
         optimize_with_oracle(lookup_vae, make_objective(server_down, name="logp"),
-                             _loop(library, journal, stop_after_failures=5), ascent=ASCENT,
-                             constraints=NO_GUARD, report=NO_NOVELTY, seed=0)
+                             _loop(library, journal, stop_after_failures=5, oracle_batch=None),
+                             ascent=ASCENT, constraints=NO_GUARD, report=NO_NOVELTY, seed=0)
     written = pd.read_csv(journal)
-    assert len(written) == 50 and written["error"].notna().sum() == 5  # the failures recorded
-    assert len(set(asked)) == 50  # stopped after 5 failures: not the whole budget
+    # a round's batch failed, then its molecules one at a time: stopped after 5 of them, the
+    # rest of the batch neither scored nor counted
+    assert written["error"].notna().sum() == 5 and len(written) == 40 + 5
     result = optimize_with_oracle(lookup_vae, "logp", _loop(library, journal, resume=True),
                                   ascent=ASCENT, constraints=NO_GUARD, report=NO_NOVELTY, seed=0)
-    assert result.oracle_calls > 50 and pd.read_csv(journal)["smiles"].is_unique
+    assert result.oracle_calls > 45 and pd.read_csv(journal)["smiles"].is_unique
 
 
 def test_a_journal_is_never_overwritten_and_resume_needs_one(
         lookup_vae: LookupVAE, library: list[str], tmp_path: Path) -> None:
     journal = tmp_path / "scored.csv"
-    ScoreJournal(journal, objective="logp").append([_row(1, library[0])])
+    ScoreJournal(journal, objective="logp").append(
+        [ScoredRow(1, library[0], 1.0, 1.0, None, 0, "initial", library[0])])
     before = journal.read_text()
     with pytest.raises(MolvaeError, match="holds molecules an earlier run scored.*--resume"):
         optimize_with_oracle(lookup_vae, "logp", _loop(library, journal), ascent=ASCENT,
@@ -146,6 +153,12 @@ def test_a_journal_is_never_overwritten_and_resume_needs_one(
                              ascent=ASCENT, constraints=NO_GUARD, report=NO_NOVELTY)
     with pytest.raises(MolvaeError, match="give the journal file"):
         Loop(100, resume=True)
+    with pytest.raises(MolvaeError, match="other starting molecules"):
+        optimize_with_oracle(lookup_vae, "logp", _loop(library, journal, resume=True,
+                                                       initial=library[100:140]),
+                             ascent=ASCENT, constraints=NO_GUARD, report=NO_NOVELTY)
+    with pytest.raises(MolvaeError, match="stop_after_failures must be at least 1"):
+        Loop(100, stop_after_failures=0)
 
 
 def test_cli_loop_stopped_by_ctrl_c_resumes_with_resume(tiny_checkpoint, zinc_frame, tmp_path):

@@ -194,8 +194,10 @@ def optimize_command(
     except KeyboardInterrupt:
         if not isinstance(preset.strategy, Loop):
             raise
-        typer.secho(f"interrupted: every molecule scored so far is in {preset.strategy.journal}; "
-                    f"continue with the same command and --resume", err=True,
+        journal = Path(preset.strategy.journal)
+        typer.secho(f"interrupted: every molecule scored so far is in {journal}; continue with "
+                    f"the same command and --resume" if journal.is_file() else
+                    "interrupted before any molecule was scored: nothing to resume", err=True,
                     fg=typer.colors.YELLOW)
         raise typer.Exit(code=130) from None
     _report(result, output=output, grid=grid, top=top, history=history)

@@ -179,6 +179,11 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
                                     min(loop.initial, budget // 2), rng)
     else:
         population = [s for s in canonicalize_many(read_starts(loop.initial)) if s]
+    started = {r.smiles for r in previous if r.source == "initial"}
+    if not started <= set(population):
+        raise MolvaeError(f"the journal {loop.journal} began from other starting molecules than "
+                          f"this run (another seed, budget or starting set?): resume with the "
+                          f"settings of the run that wrote it")
     session.score(population)
     # the oracle calls used by the end of each round, 0 first (a resumed run's rounds included)
     round_ends = _round_ends(previous, counted.calls)

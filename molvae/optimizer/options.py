@@ -160,6 +160,9 @@ class Loop:
         if self.resume and self.journal is None:
             raise MolvaeError("resume continues the run written to a journal: give the journal "
                               "file too (journal=PATH; CLI --journal PATH --resume)")
+        if self.stop_after_failures is not None and self.stop_after_failures < 1:
+            raise MolvaeError(f"stop_after_failures must be at least 1 (or None: never stop), "
+                              f"got {self.stop_after_failures}")
         if self.workers is not None and self.workers < 1:
             raise MolvaeError(f"workers must be at least 1 process (None: every core), got "
                               f"{self.workers}")
