@@ -260,8 +260,8 @@ def run_constrained(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-class _BudgetSpent(Exception):
-    pass
+class BudgetSpent(Exception):
+    """Raised by :class:`BudgetedGAOracle` to stop the GA at the budget."""
 
 
 _REJECTED = -1e6  # the GA's quantile sampling needs finite scores
@@ -271,7 +271,7 @@ class BudgetedGAOracle:
     """Score SMILES for the GA with molvae's :class:`~molvae.objectives.Oracle` (each unique
     canonical SMILES counted once, within the budget); molecules over the heavy-atom cap are
     rejected (a very low score, uncounted, like the VAE's filter); oracle failures score that low
-    too; raises _BudgetSpent once the budget is used up."""
+    too; raises BudgetSpent once the budget is used up."""
 
     def __init__(self, objective: Objective, budget: int, max_heavy_atoms: int | None) -> None:
         self.oracle, self.cap = Oracle(objective, budget=budget), max_heavy_atoms
@@ -283,16 +283,17 @@ class BudgetedGAOracle:
 
     def __call__(self, smiles: list[str]) -> list[float]:
         canonical = canonicalize_many(smiles)
-        atoms = compute_properties([c or "" for c in canonical], ["heavy_atoms"])["heavy_atoms"]
-        keys = []
-        for c, n in zip(canonical, atoms):
-            ok = c is not None and (self.cap is None or n <= self.cap)
-            keys.append(c if ok else None)
+        keys = list(canonical)
+        if self.cap is not None:  # no cap (PMO): no heavy-atom count needed
+            atoms = compute_properties([c or "" for c in canonical],
+                                       ["heavy_atoms"])["heavy_atoms"]
+            keys = [c if c is not None and n <= self.cap else None
+                    for c, n in zip(canonical, atoms)]
         new = [k for k in dict.fromkeys(k for k in keys if k) if not self.oracle.known(k)]
         spent = len(new) > self.oracle.remaining
         scores = self.oracle.score([k or "" for k in keys], canonical=True)
         if spent:
-            raise _BudgetSpent
+            raise BudgetSpent
         return [_REJECTED if not math.isfinite(v) else float(v) for v in scores]
 
 
@@ -357,7 +358,7 @@ def run_oracle(vae: MolVAE, args: argparse.Namespace) -> dict[str, Any]:
                                    scoring_function=ga_oracle, max_generations=10**6,
                                    offspring_size=args.ga_offspring,
                                    population_size=args.ga_population, rng=random.Random(seed))
-                    except _BudgetSpent:
+                    except BudgetSpent:
                         pass
                     rows["ga"].append({"seed": seed, **_top_stats(ga_oracle.scores),
                                        "calls": len(ga_oracle.scores),

@@ -50,13 +50,13 @@ from typing import Any
 import numpy as np
 
 from common import REPO, pmo_dir  # noqa: E402  (molvae from this checkout)
+from optimize import BudgetedGAOracle, BudgetSpent, zinc_sample  # noqa: E402  (the same GA runs)
 
-from molvae.chemistry import canonicalize_many, tanimoto_matrix, to_mol  # noqa: E402
-from molvae.data import read_smiles, zinc250k_path  # noqa: E402
+from molvae.chemistry import tanimoto_matrix, to_mol  # noqa: E402
 from molvae.files import atomic_write  # noqa: E402
 from molvae.medchem import DRUG_LIKE  # noqa: E402
 from molvae.metrics.filters import passes_filters  # noqa: E402
-from molvae.objectives import Oracle, make_objective  # noqa: E402
+from molvae.objectives import make_objective  # noqa: E402
 from molvae.optimizer import Constraints, Loop, Report, Surrogate, optimize_with_oracle  # noqa: E402
 from molvae.optimizer.presets import LOOP_ASCENT  # noqa: E402
 from molvae.pmo import PMO_TASKS, pmo_oracle, top_auc  # noqa: E402
@@ -106,47 +106,20 @@ def checked_oracles(tasks: list[str], folder: Path) -> dict[str, Any]:
 # --- one run -----------------------------------------------------------------------------------
 
 
-def zinc_population(n: int, seed: int) -> list[str]:
-    """``n`` random ZINC250k molecules drawn with ``seed``, canonical (the PMO start)."""
-    smiles = read_smiles(zinc250k_path())
-    picked = np.random.default_rng(seed).choice(len(smiles), n, replace=False)
-    return [s for s in canonicalize_many([smiles[i] for i in picked]) if s]
-
-
-class _BudgetSpent(Exception):
-    pass
-
-
-class GAScorer:
-    """mol-ga's scoring function on a counted :class:`Oracle`; stops the GA when it is spent."""
-
-    def __init__(self, oracle: Oracle) -> None:
-        self.oracle = oracle
-
-    def __call__(self, smiles: list[str]) -> list[float]:
-        canonical = [c or "" for c in canonicalize_many(smiles)]
-        new = {c for c in canonical if c and not self.oracle.known(c)}
-        spent = len(new) > self.oracle.remaining
-        scores = self.oracle.score(canonical, canonical=True)
-        if spent or self.oracle.remaining == 0:
-            raise _BudgetSpent
-        return [float(v) if math.isfinite(v) else -1e6 for v in scores]
-
-
 def run_molga(objective: Any, population: list[str], budget: int, seed: int,
               args: argparse.Namespace) -> tuple[Any, dict[str, float]]:
     """mol-ga's ``default_ga`` until the budget is spent: its scored molecules (``smiles,
     score, call``) and no timing breakdown."""
     from mol_ga import default_ga  # silences RDKit's error log for the process: imported here
 
-    oracle = Oracle(objective, budget=budget)
+    scorer = BudgetedGAOracle(objective, budget, max_heavy_atoms=None)  # PMO has no cap
     try:
-        default_ga(starting_population_smiles=population, scoring_function=GAScorer(oracle),
+        default_ga(starting_population_smiles=population, scoring_function=scorer,
                    max_generations=10**6, offspring_size=args.ga_offspring,
                    population_size=args.ga_population, rng=random.Random(seed))
-    except _BudgetSpent:
+    except BudgetSpent:
         pass
-    return oracle.table(), {}
+    return scorer.oracle.table(), {}
 
 
 def run_molvae(vae: Any, objective: Any, population: list[str], budget: int, seed: int,
@@ -209,7 +182,7 @@ def run_all(args: argparse.Namespace) -> None:
     vae = MolVAE.load(args.model, device="cpu") if any(m != "molga" for _, m, _ in todo) else None
     for task, method, seed in todo:
         objective = make_objective(oracles[task], name=f"pmo:{task}")
-        population = zinc_population(args.initial, seed)
+        population = zinc_sample(args.initial, seed)
         t0 = time.perf_counter()
         run = run_molga if method == "molga" else lambda *a: run_molvae(vae, *a, method=method)
         scored, timings = run(objective, population, args.budget, seed, args)

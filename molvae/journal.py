@@ -29,7 +29,7 @@ from pathlib import Path
 
 from molvae.errors import MolvaeError
 
-__all__ = ["ScoreJournal", "ScoredRow", "COLUMNS"]
+__all__ = ["ScoreJournal", "ScoredRow", "COLUMNS", "check_start"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,23 @@ class ScoredRow:
     start: str
 
 
+def _holds_rows(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size > 0
+
+
+def check_start(path: str | os.PathLike[str], *, resume: bool) -> None:
+    """A one-line error unless a run may start on the journal at ``path``: a new run only where
+    none holds molecules (a journal is never overwritten), a resumed one only where one does."""
+    path = Path(path)
+    if resume and not _holds_rows(path):
+        raise MolvaeError(f"nothing to resume: no journal at {path}; start the run without "
+                          f"resume (CLI: drop --resume, or pass the run's --journal)")
+    if not resume and _holds_rows(path):
+        raise MolvaeError(f"{path} holds molecules an earlier run scored: resume=True (CLI "
+                          f"--resume) continues that run; to start afresh, move it away or "
+                          f"write the journal elsewhere (CLI --journal NEW.csv)")
+
+
 def _number(text: str) -> float:
     return float(text) if text not in ("", "nan") else math.nan
 
@@ -67,7 +84,7 @@ class ScoreJournal:
         object.__setattr__(self, "path", Path(self.path))
 
     def exists(self) -> bool:
-        return self.path.is_file() and self.path.stat().st_size > 0
+        return _holds_rows(self.path)
 
     def append(self, rows: Sequence[ScoredRow]) -> None:
         """Write ``rows`` at the end (the header first on a new file), flushed and synced."""

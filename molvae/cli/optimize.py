@@ -123,7 +123,7 @@ def optimize_command(
 
     The flags pick one of the library's presets (from prior draws, from start molecules, near
     start molecules under --min-similarity, or the --loop) and change only what they name."""
-    from molvae.objectives import make_objective
+    from molvae.journal import check_start
     from molvae.optimizer import Constraints, Loop, Report, run
     from molvae.optimizer.presets import preset_for
 
@@ -153,7 +153,7 @@ def optimize_command(
     if objective is not None and objective.startswith("pmo:"):
         from molvae.pmo import pmo_oracle
 
-        score = make_objective(pmo_oracle(objective, oracle_dir=pmo_oracles), name=objective)
+        score = pmo_oracle(objective, oracle_dir=pmo_oracles)  # named pmo:TASK
     if oracle is not None:
         from molvae.graph_model import GraphModel
 
@@ -168,12 +168,7 @@ def optimize_command(
         strategy = _changed(preset.strategy, n_starts=n_starts, rounds=rounds, per_round=per_round,
                             edit_share=edit_share, edit_explore=edit_explore, journal=journal,
                             resume=resume or None, oracle_batch=oracle_batch)
-        if resume and not journal.is_file():
-            raise MolvaeError(f"nothing to resume: no journal at {journal}; drop --resume to "
-                              f"start a run, or pass the run's --journal")
-        if not resume and journal.is_file() and journal.stat().st_size:
-            raise MolvaeError(f"{journal} holds molecules an earlier run scored: add --resume to "
-                              f"continue that run, or pass --journal NEW.csv to start afresh")
+        check_start(journal, resume=resume)  # before the model loads
         typer.echo(f"{'resuming the run in' if resume else 'writing every scored molecule to'} "
                    f"{journal}{'' if resume else ' (--resume continues the run if it stops)'}")
     else:

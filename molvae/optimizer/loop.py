@@ -24,7 +24,7 @@ from rdkit import Chem
 from molvae.chemistry import canonicalize_many, rdkit_quiet
 from molvae.errors import MolvaeError
 from molvae.graph_edits import make_children
-from molvae.journal import ScoreJournal, ScoredRow
+from molvae.journal import ScoredRow, ScoreJournal, check_start
 from molvae.objectives import ObjectiveLike, Oracle, make_objective
 from molvae.optimizer.constraints import Constraints
 from molvae.optimizer.inputs import default_dataset, read_starts, reference_set, sample_dataset
@@ -75,16 +75,8 @@ def _previous_run(journal: ScoreJournal | None, *, resume: bool) -> list[ScoredR
     never overwrites a journal)."""
     if journal is None:
         return []
-    if resume:
-        if not journal.exists():
-            raise MolvaeError(f"nothing to resume: no journal at {journal.path}; run without "
-                              f"resume (CLI: without --resume) to start one")
-        return journal.read()
-    if journal.exists():
-        raise MolvaeError(f"{journal.path} holds molecules an earlier run scored: resume=True "
-                          f"(CLI --resume) continues that run; to start afresh, move it away or "
-                          f"write the journal elsewhere")
-    return []
+    check_start(journal.path, resume=resume)
+    return journal.read() if resume else []
 
 
 def _round_ends(previous: list[ScoredRow], calls: int) -> list[int]:
