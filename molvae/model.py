@@ -186,14 +186,29 @@ class Encoder(nn.Module):
     def forward(self, emb: Tensor, lengths: Tensor, conditions: Tensor | None = None, *,
                 mm_dtype: torch.dtype = torch.float32,
                 generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
-        """``emb`` (T, B, E) time-major, ``lengths`` (B,) → μ, log σ² (B, Z)."""
-        summary = self._forward_padded(emb, lengths, mm_dtype, generator)
+        """``emb`` (T, B, E) time-major, ``lengths`` (B,) → μ, log σ² (B, Z).
+
+        Outside training on a CPU, PyTorch's own GRU kernel reads the packed sequences in fp32
+        (the same maths; twice as fast there as the step-by-step recurrence, in bf16 or not)."""
+        if not self.training and emb.device.type == "cpu":
+            summary = self._forward_packed(emb, lengths)
+        else:
+            summary = self._forward_padded(emb, lengths, mm_dtype, generator)
         if summary.dtype in (torch.float16, torch.bfloat16):
             summary = summary.float()
         if conditions is not None:
             summary = torch.cat([summary, conditions.to(summary.dtype)], dim=1)
         with torch.autocast(summary.device.type, enabled=False):  # small heads: keep z in fp32
             return self.mu(summary), self.logvar(summary)
+
+    def _forward_packed(self, emb: Tensor, lengths: Tensor) -> Tensor:
+        """The final states of both directions of the last layer, through ``nn.GRU`` on packed
+        sequences (inference: no dropout between layers)."""
+        with torch.autocast("cpu", enabled=False):
+            packed = nn.utils.rnn.pack_padded_sequence(emb, lengths.cpu(),
+                                                       enforce_sorted=False)
+            _, finals = self.rnn(packed)
+        return torch.cat([finals[-2], finals[-1]], dim=1)
 
     def _forward_padded(self, emb: Tensor, lengths: Tensor, mm_dtype: torch.dtype,
                         generator: torch.Generator | None) -> Tensor:

@@ -89,6 +89,22 @@ def test_padded_encoder_gives_the_final_states_of_a_packed_bidirectional_gru(mon
     assert torch.allclose(ours, torch.cat([h_n[-2], h_n[-1]], dim=1), atol=1e-12)
 
 
+def test_encoding_outside_training_on_cpu_runs_the_packed_gru_with_the_training_maths() -> None:
+    torch.manual_seed(0)
+    vae = VAE(SMALL, 15).double()
+    ids, lengths = _batch()
+    cond = torch.randn(len(lengths), 1, dtype=torch.float64)
+    trained_path = vae.encode(ids, lengths, cond, mm_dtype=torch.float64)  # training mode
+    vae.eval()
+    calls = []
+    original = vae.encoder._forward_packed
+    vae.encoder._forward_packed = lambda *a: calls.append(1) or original(*a)
+    packed = vae.encode(ids, lengths, cond, mm_dtype=torch.bfloat16)  # fp32/64 kernel all the same
+    assert calls, "the eval-mode CPU encoder did not take the packed path"
+    for ours, ref in zip(packed, trained_path):  # dropout 0: training mode is the same function
+        assert torch.allclose(ours, ref, atol=1e-12)
+
+
 def test_bf16_matmuls_stay_close_to_fp32(monkeypatch) -> None:
     torch.manual_seed(0)
     vae = VAE(SMALL, 15)
