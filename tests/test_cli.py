@@ -289,13 +289,13 @@ def test_optimize_loop_takes_its_round_size_climbs_and_steps_from_the_options(
     out = tmp_path / "loop.csv"
     result = run("optimize", "--property", "qed", "--loop", "--budget", "120", "--starts",
                  str(initial), "--per-round", "30", "--n-starts", "16", "--steps", "5",
-                 "--edit-explore", "0.3", "--model", str(tiny_checkpoint), "--device", "cpu",
-                 "--no-novelty", "-o", str(out))
+                 "--edit-explore", "0.3", "--edit-pool", "4", "--model", str(tiny_checkpoint),
+                 "--device", "cpu", "--no-novelty", "-o", str(out))
     assert result.exit_code == 0, result.output
     loop, ascent = seen["loop"], seen["ascent"]
     assert isinstance(loop, Loop) and loop.budget == 120 and loop.initial == str(initial)
     assert (loop.per_round, loop.n_starts, ascent.steps) == (30, 16, 5)
-    assert loop.edit_explore == 0.3
+    assert (loop.edit_explore, loop.edit_pool) == (0.3, 4)
     assert ascent == replace(LOOP_ASCENT, steps=5)  # the loop's other ascent values kept
     rounds = pd.read_csv(out).query("source != 'initial'").groupby("round").size()
     assert len(rounds) >= 2 and rounds.max() <= 30  # the default would score all 60 in one round
@@ -304,6 +304,8 @@ def test_optimize_loop_takes_its_round_size_climbs_and_steps_from_the_options(
     assert_one_line_error(run("optimize", "--property", "qed", "--per-round", "30",
                               "--model", str(tiny_checkpoint)), "--loop")
     assert_one_line_error(run("optimize", "--property", "qed", "--edit-explore", "0.3",
+                              "--model", str(tiny_checkpoint)), "--loop")
+    assert_one_line_error(run("optimize", "--property", "qed", "--edit-pool", "4",
                               "--model", str(tiny_checkpoint)), "--loop")
     # graph edits: a count per start without --loop, a share of each round's calls with it
     assert_one_line_error(run("optimize", "--property", "qed", "--loop", "--budget", "120",

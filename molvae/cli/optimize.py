@@ -92,6 +92,11 @@ def optimize_command(
                                                "calls spent on graph-edit children before latent "
                                                "proposals; 0: latent proposals only (default: 1, "
                                                "edits first)."),
+    edit_pool: Optional[int] = typer.Option(None, "--edit-pool", min=1, help="With --loop: "
+                                            "graph-edit children made per call spent on them, "
+                                            "of which the predictor picks the best (default: "
+                                            "10); fewer is faster, making children being most "
+                                            "of a run's time with a fast oracle."),
     edit_explore: Optional[float] = typer.Option(None, "--edit-explore", min=0.0, max=1.0,
                                                  help="With --loop: the share of each round's "
                                                  "edit calls given to children drawn at random "
@@ -141,8 +146,9 @@ def optimize_command(
         raise MolvaeError("--graph-edits sets children per start without --loop; with --loop, "
                           "set the share of each round's calls spent on edits with --edit-share")
     for flag, value in (("--per-round", per_round), ("--edit-share", edit_share),
-                        ("--edit-explore", edit_explore), ("--journal", journal),
-                        ("--resume", resume or None), ("--oracle-batch", oracle_batch)):
+                        ("--edit-pool", edit_pool), ("--edit-explore", edit_explore),
+                        ("--journal", journal), ("--resume", resume or None),
+                        ("--oracle-batch", oracle_batch)):
         if value is not None and not loop:
             raise MolvaeError(f"{flag} sets how --loop spends its rounds: add --loop --budget N, "
                               f"or drop {flag}")
@@ -166,7 +172,8 @@ def optimize_command(
         journal = journal or (output.with_name(f"{output.stem}.scored.csv") if output is not None
                               else Path("optimize.scored.csv"))
         strategy = _changed(preset.strategy, n_starts=n_starts, rounds=rounds, per_round=per_round,
-                            edit_share=edit_share, edit_explore=edit_explore, journal=journal,
+                            edit_share=edit_share, edit_pool=edit_pool,
+                            edit_explore=edit_explore, journal=journal,
                             resume=resume or None, oracle_batch=oracle_batch)
         check_start(journal, resume=resume)  # before the model loads
         typer.echo(f"{'resuming the run in' if resume else 'writing every scored molecule to'} "
