@@ -23,8 +23,10 @@ iterates over sets of SMILES; the script restarts itself with it set).
 ``--methods`` (default ``molvae,molga``) also takes the ablations of molvae's loop (issue 26,
 what the VAE contributes): ``molvae-no-latent`` (no ascents in z: graph edits ranked by the
 predictor on z alone), ``molvae-no-edits`` (latent ascent alone) and ``molvae-fingerprints``
-(the predictor on Morgan fingerprints instead of z, edits alone); and ``molvae-pool3``, the loop
-making three graph-edit children per call instead of ten (the speed trade-off).
+(the predictor on Morgan fingerprints instead of z, edits alone); and two variants:
+``molvae-pool3``, the loop making three graph-edit children per call instead of ten (the speed
+trade-off), and ``molvae-guard``, the loop with molvae's medicinal-chemistry guard on, as a user
+runs it (what its molecules cost in score).
 
 Each run (task, method, seed) writes ``RESULTS/TASK/METHOD-seedS.json`` when it ends: AUC top-10,
 top-1/10/100 means at the end, the top-10 curve every 100 calls, wall time, and for the top 100
@@ -65,14 +67,16 @@ from molvae.pmo import PMO_TASKS, pmo_oracle, top_auc  # noqa: E402
 logger = logging.getLogger("pmo")
 
 METHODS = ("molvae", "molga")
-#: molvae's loop with one part taken away (issue 26: what the VAE contributes)
-ABLATIONS = {
-    "molvae-no-latent": ({"latent_proposals": False}, {}),  # graph edits ranked on z alone
-    "molvae-no-edits": ({"edit_share": 0.0}, {}),  # latent ascent alone
-    "molvae-fingerprints": ({}, {"features": "fingerprint"}),  # the predictor on Morgan bits
-    # not an ablation: the speed trade-off, three children made per call instead of ten
-    "molvae-pool3": ({"edit_pool": 3}, {}),
+#: molvae's loop with one change (loop, surrogate and constraint options): the ablations of
+#: issue 26 (what the VAE contributes), then two variants that are not ablations
+VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
+    "molvae-no-latent": ({"latent_proposals": False}, {}, {}),  # graph edits ranked on z alone
+    "molvae-no-edits": ({"edit_share": 0.0}, {}, {}),  # latent ascent alone
+    "molvae-fingerprints": ({}, {"features": "fingerprint"}, {}),  # the predictor on Morgan bits
+    "molvae-pool3": ({"edit_pool": 3}, {}, {}),  # speed: 3 children made per call instead of 10
+    "molvae-guard": ({}, {}, {"guard": DRUG_LIKE}),  # what a user gets: medchem guard on
 }
+
 
 #: published sums over the 23 tasks (AUC top-10, 10,000 calls; PMO leaderboard, mean over seeds)
 PUBLISHED = {"REINVENT": 14.18, "Graph GA": 13.74, "SELFIES-REINVENT": 13.46, "GP BO": 13.14,
@@ -127,12 +131,13 @@ def run_molga(objective: Any, population: list[str], budget: int, seed: int,
 
 def run_molvae(vae: Any, objective: Any, population: list[str], budget: int, seed: int,
                args: argparse.Namespace, method: str = "molvae") -> tuple[Any, dict[str, float]]:
-    """molvae's oracle loop (its defaults, guard off; an ablation's change), its scored molecules
+    """molvae's oracle loop (its defaults, guard off; a variant's change), its scored molecules
     and where the time went."""
-    loop_changes, surrogate_changes = ABLATIONS.get(method, ({}, {}))
+    loop_changes, surrogate_changes, constraint_changes = VARIANTS.get(method, ({}, {}, {}))
     result = optimize_with_oracle(
         vae, objective, Loop(budget, initial=population, **loop_changes), ascent=LOOP_ASCENT,
-        constraints=Constraints(max_heavy_atoms=args.max_heavy_atoms, guard=None),
+        constraints=Constraints(**{"max_heavy_atoms": args.max_heavy_atoms, "guard": None,
+                                   **constraint_changes}),
         surrogate=Surrogate(**surrogate_changes),
         report=Report(novelty_reference=None, describe_top=0), seed=seed)
     timings = {k: round(float(v), 2) for k, v in result.timings.items() if k != "decoded"}
@@ -193,8 +198,9 @@ def run_all(args: argparse.Namespace) -> None:
         out = {"task": task, "method": method, "seed": seed, "budget": args.budget,
                "initial": len(population), "seconds": round(seconds, 1), "timings": timings,
                **summarize(scored, args.budget),
-               "settings": {"model": str(args.model), "max_heavy_atoms": args.max_heavy_atoms
-                            if method == "molvae" else None, "medchem_guard": "off",
+               "settings": {"model": str(args.model), "max_heavy_atoms": None
+                            if method == "molga" else args.max_heavy_atoms,
+                            "medchem_guard": "on" if method == "molvae-guard" else "off",
                             "ga_offspring": args.ga_offspring, "ga_population": args.ga_population,
                             "threads": torch.get_num_threads()},
                "machine": {"cpus": os.cpu_count(), "processor": platform.processor(),
@@ -308,10 +314,10 @@ def main() -> None:
         print(table(args.results, args.methods))
         return
     unknown = [t for t in args.tasks if t not in PMO_TASKS] + \
-        [m for m in args.methods if m not in METHODS and m not in ABLATIONS]
+        [m for m in args.methods if m not in METHODS and m not in VARIANTS]
     if unknown:
         raise SystemExit(f"unknown task or method {unknown}; tasks: {', '.join(PMO_TASKS)}; "
-                         f"methods: {', '.join([*METHODS, *ABLATIONS])}")
+                         f"methods: {', '.join([*METHODS, *VARIANTS])}")
     if os.environ.get("PYTHONHASHSEED") != "0":  # mol-ga iterates over sets of SMILES
         os.execve(sys.executable, [sys.executable, *sys.argv],
                   {**os.environ, "PYTHONHASHSEED": "0"})
