@@ -307,6 +307,9 @@ def test_optimize_loop_takes_its_round_size_climbs_and_steps_from_the_options(
                               "--model", str(tiny_checkpoint)), "--loop")
     assert_one_line_error(run("optimize", "--property", "qed", "--edit-pool", "4",
                               "--model", str(tiny_checkpoint)), "--loop")
+    assert_one_line_error(run("optimize", "--property", "qed", "--loop", "--budget", "120",
+                              "--edit-share", "0", "--edit-pool", "4",
+                              "--model", str(tiny_checkpoint)), "--edit-share 0")
     # graph edits: a count per start without --loop, a share of each round's calls with it
     assert_one_line_error(run("optimize", "--property", "qed", "--loop", "--budget", "120",
                               "--graph-edits", "0", "--model", str(tiny_checkpoint)),

@@ -105,6 +105,18 @@ def test_encoding_outside_training_on_cpu_runs_the_packed_gru_with_the_training_
         assert torch.allclose(ours, ref, atol=1e-12)
 
 
+def test_packed_encoder_stays_fp32_inside_a_bf16_autocast() -> None:
+    torch.manual_seed(0)
+    vae = VAE(SMALL, 15).eval()
+    ids, lengths = _batch()
+    emb = vae.embedding(ids.t())
+    exact = vae.encoder._forward_padded(emb, lengths, torch.float32, None)
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+        packed = vae.encoder._forward_packed(emb, lengths)
+    assert packed.dtype == torch.float32
+    assert torch.allclose(packed, exact, atol=1e-5)  # bf16 would be off by about 1e-3
+
+
 def test_bf16_matmuls_stay_close_to_fp32(monkeypatch) -> None:
     torch.manual_seed(0)
     vae = VAE(SMALL, 15)

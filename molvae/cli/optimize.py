@@ -94,9 +94,10 @@ def optimize_command(
                                                "edits first)."),
     edit_pool: Optional[int] = typer.Option(None, "--edit-pool", min=1, help="With --loop: "
                                             "graph-edit children made per call spent on them, "
-                                            "of which the predictor picks the best (default: "
-                                            "10); fewer is faster, making children being most "
-                                            "of a run's time with a fast oracle."),
+                                            "of which the predictor picks those it rates "
+                                            "highest (--edit-explore: a share drawn at random) "
+                                            "(default: 10); fewer is faster, making children "
+                                            "being most of a run's time with a fast oracle."),
     edit_explore: Optional[float] = typer.Option(None, "--edit-explore", min=0.0, max=1.0,
                                                  help="With --loop: the share of each round's "
                                                  "edit calls given to children drawn at random "
@@ -152,6 +153,9 @@ def optimize_command(
         if value is not None and not loop:
             raise MolvaeError(f"{flag} sets how --loop spends its rounds: add --loop --budget N, "
                               f"or drop {flag}")
+    if edit_share == 0 and (edit_pool is not None or edit_explore is not None):
+        raise MolvaeError("--edit-share 0 spends no calls on graph edits, so --edit-pool and "
+                          "--edit-explore have nothing to set: drop them or raise --edit-share")
     score = property or objective
     if pmo_oracles is not None and not (objective or "").startswith("pmo:"):
         raise MolvaeError("--pmo-oracles is the folder of PMO's classifiers: use it with "
