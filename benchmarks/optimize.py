@@ -519,8 +519,9 @@ def main() -> None:
                         help="decode proposals by sampling at this temperature; 0: greedy")
     parser.add_argument("--graph-edits", type=float, default=1.0,
                         help="share of each round's calls spent on graph edits (0: latent only)")
-    parser.add_argument("--edit-pool", type=int, default=10,
-                        help="children made per call spent on graph edits")
+    parser.add_argument("--edit-pool", type=int, default=None,
+                        help="children made per call spent on graph edits (default: molvae's, "
+                             "by the budget: 10, 3 from 10,000 calls on)")
     parser.add_argument("--edit-explore", type=float, default=None,
                         help="share of the graph-edit calls given to unranked children "
                              "(default: molvae's, by the budget: 0 up to 5,000 calls, 0.5 from "

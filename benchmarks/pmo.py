@@ -24,8 +24,9 @@ iterates over sets of SMILES; the script restarts itself with it set).
 what the VAE contributes): ``molvae-no-latent`` (no ascents in z: graph edits ranked by the
 predictor on z alone), ``molvae-no-edits`` (latent ascent alone) and ``molvae-fingerprints``
 (the predictor on Morgan fingerprints instead of z, edits alone); and two variants:
-``molvae-pool3``, the loop making three graph-edit children per call instead of ten (the speed
-trade-off), and ``molvae-guard``, the loop with molvae's medicinal-chemistry guard on, as a user
+``molvae-pool10``, the loop making ten graph-edit children per call instead of the three its
+default makes at 10,000 calls (:func:`molvae.optimizer.edit_pool_for`; the speed trade-off), and
+``molvae-guard``, the loop with molvae's medicinal-chemistry guard on, as a user
 runs it (what its molecules cost in score; the starting molecules are scored as given, the same
 for every method, so the first points of its curve may count molecules the guard rejects).
 
@@ -74,7 +75,7 @@ VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
     "molvae-no-latent": ({"latent_proposals": False}, {}, {}),  # graph edits ranked on z alone
     "molvae-no-edits": ({"edit_share": 0.0}, {}, {}),  # latent ascent alone
     "molvae-fingerprints": ({}, {"features": "fingerprint"}, {}),  # the predictor on Morgan bits
-    "molvae-pool3": ({"edit_pool": 3}, {}, {}),  # speed: 3 children made per call instead of 10
+    "molvae-pool10": ({"edit_pool": 10}, {}, {}),  # ten children a call (3 by default here)
     "molvae-guard": ({}, {}, {"guard": DRUG_LIKE}),  # what a user gets: medchem guard on
 }
 

@@ -176,7 +176,19 @@ def test_cli_loop_stopped_by_ctrl_c_resumes_with_resume(tiny_checkpoint, zinc_fr
     command = ["optimize", "--property", "qed", "--loop", "--budget", "160", "--starts",
                str(initial), "--per-round", "20", "--oracle-batch", "1", "--model",
                str(tiny_checkpoint), "--device", "cpu", "--no-novelty", "-o", str(out)]
-    child = subprocess.Popen([sys.executable, "-m", "molvae", *command], cwd=tmp_path,
+    # the oracle takes 20 ms a molecule, as an assay takes time: the run cannot end between
+    # the journal reaching 80 rows and the signal (with a fast oracle it raced, and won once)
+    slow = tmp_path / "slow_oracle_molvae.py"
+    slow.write_text("import time\n"
+                    "from molvae import objectives\n"
+                    "from molvae.cli import main\n"
+                    "evaluate = objectives.Oracle._evaluate\n"
+                    "def slow(self, batch):\n"
+                    "    time.sleep(0.02 * len(batch))\n"
+                    "    return evaluate(self, batch)\n"
+                    "objectives.Oracle._evaluate = slow\n"
+                    "main()\n")
+    child = subprocess.Popen([sys.executable, str(slow), *command], cwd=tmp_path,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and child.poll() is None:

@@ -28,6 +28,7 @@ from molvae.optimizer import (
     Search,
     Surrogate,
     edit_explore_for,
+    edit_pool_for,
     optimize,
     optimize_with_oracle,
     save_grid,
@@ -374,6 +375,34 @@ def test_each_molecule_of_the_loop_reports_the_round_that_scored_it(
 def test_the_default_share_of_unranked_children_grows_with_the_budget_from_5000_calls() -> None:
     assert [edit_explore_for(b) for b in (2, 1000, 5000, 12500, 20000, 10**6)] == \
         [0.0, 0.0, 0.0, 0.25, 0.5, 0.5]
+
+
+def test_the_default_edit_pool_is_ten_children_a_call_and_three_from_10000_calls() -> None:
+    assert [edit_pool_for(b) for b in (2, 1000, 5000, 9999, 10_000, 10**6)] == \
+        [10, 10, 10, 10, 3, 3]
+
+
+@pytest.mark.parametrize("budget, pool", [(1000, None), (10_000, None), (10_000, 7)])
+def test_the_loop_makes_edit_pool_children_per_edit_call_the_budgets_by_default(
+        tiny_vae, zinc_frame: pd.DataFrame, monkeypatch, budget: int, pool: int | None) -> None:
+    from molvae.optimizer import loop as loop_module
+
+    asked: list[int] = []
+
+    class FirstRoundMade(Exception):
+        pass
+
+    def record(population, n, rng, **kwargs):
+        asked.append(n)
+        raise FirstRoundMade
+
+    monkeypatch.setattr(loop_module, "make_children", record)
+    with pytest.raises(FirstRoundMade):
+        optimize_with_oracle(tiny_vae, "qed", Loop(budget, initial=zinc_frame["smiles"].tolist()[:60],
+                                                   per_round=40, edit_pool=pool),
+                             ascent=loop_ascent(steps=5), constraints=NO_GUARD, seed=0,
+                             report=NO_NOVELTY)
+    assert asked == [40 * (pool or edit_pool_for(budget))]
 
 
 def test_optimize_graph_edits_add_to_each_starts_results_within_its_bound(

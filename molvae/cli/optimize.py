@@ -96,8 +96,9 @@ def optimize_command(
                                             "graph-edit children made per call spent on them, "
                                             "of which the predictor picks those it rates "
                                             "highest (--edit-explore: a share drawn at random) "
-                                            "(default: 10); fewer is faster, making children "
-                                            "being most of a run's time with a fast oracle."),
+                                            "(default: 10, 3 from 10,000 calls on); fewer is "
+                                            "faster, making children being most of a run's "
+                                            "time with a fast oracle."),
     edit_explore: Optional[float] = typer.Option(None, "--edit-explore", min=0.0, max=1.0,
                                                  help="With --loop: the share of each round's "
                                                  "edit calls given to children drawn at random "

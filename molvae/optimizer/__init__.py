@@ -27,7 +27,7 @@ from molvae.optimizer import presets
 from molvae.optimizer.ascent import ascend
 from molvae.optimizer.constraints import Constraints
 from molvae.optimizer.inputs import read_starts, training_smiles
-from molvae.optimizer.loop import edit_explore_for, optimize_with_oracle
+from molvae.optimizer.loop import edit_explore_for, edit_pool_for, optimize_with_oracle
 from molvae.optimizer.options import Ascent, Loop, Report, Search, Surrogate
 from molvae.optimizer.presets import Preset
 from molvae.optimizer.results import RESULT_COLUMNS, OptimizeResult, save_grid
@@ -46,6 +46,7 @@ __all__ = [
     "Surrogate",
     "ascend",
     "edit_explore_for",
+    "edit_pool_for",
     "optimize",
     "optimize_with_oracle",
     "presets",

@@ -120,7 +120,8 @@ class Loop:
     molecules (half the best, half drawn from the rest, jittered by ``start_noise``).
     ``edit_share``: the share of each round's calls spent on graph-edit children (``edit_pool``
     times that many are made, the ones the predictor rates highest are scored; unused calls go to
-    latent proposals); 0: latent proposals only. ``edit_explore``: the share of the edit calls
+    latent proposals); 0: latent proposals only. ``edit_pool`` None:
+    :func:`~molvae.optimizer.loop.edit_pool_for` the budget (10, or 3 from 10,000 calls on). ``edit_explore``: the share of the edit calls
     given to children drawn at random instead; None: :func:`~molvae.optimizer.loop.edit_explore_for`
     the budget.
 
@@ -147,7 +148,7 @@ class Loop:
     n_starts: int = 256
     start_noise: float = 0.1
     edit_share: float = 1.0
-    edit_pool: int = 10
+    edit_pool: int | None = None
     edit_explore: float | None = None
     journal: str | os.PathLike[str] | None = None
     resume: bool = False
@@ -174,7 +175,7 @@ class Loop:
         if not 0.0 <= self.edit_share <= 1.0:
             raise MolvaeError(f"edit_share is the share of each round's oracle calls spent on "
                               f"graph edits, between 0 and 1; got {self.edit_share}")
-        if self.edit_pool < 1:
+        if self.edit_pool is not None and self.edit_pool < 1:
             raise MolvaeError(f"edit_pool must be at least 1 (children made per call spent on "
                               f"them); got {self.edit_pool}")
         if self.edit_explore is not None and not 0.0 <= self.edit_explore <= 1.0:
