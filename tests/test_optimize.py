@@ -405,6 +405,40 @@ def test_the_loop_makes_edit_pool_children_per_edit_call_the_budgets_by_default(
     assert asked == [40 * (pool or edit_pool_for(budget))]
 
 
+def test_latent_ranked_puts_latent_proposals_rated_on_their_encodings_beside_the_edits(
+        lookup_vae: LookupVAE, library: list[str], monkeypatch) -> None:
+    from molvae.optimizer.session import Session
+
+    score_candidates = Session.score_candidates
+
+    def ranked_frames(latent_ranked: bool) -> list[pd.DataFrame]:
+        ranked: list[pd.DataFrame] = []
+
+        def record(self, frame, limit, *, by="predicted"):
+            if by == "rank":
+                ranked.append(frame)
+            return score_candidates(self, frame, limit, by=by)
+
+        monkeypatch.setattr(Session, "score_candidates", record)
+        result = optimize_with_oracle(lookup_vae, "logp",
+                                      Loop(120, initial=library[:60], per_round=20, n_starts=8,
+                                           edit_pool=5, latent_ranked=latent_ranked),
+                                      ascent=loop_ascent(steps=10), constraints=NO_GUARD,
+                                      seed=0, report=NO_NOVELTY)
+        assert result.oracle_calls <= 120
+        return [f[f["source"] == "latent"] for f in ranked]
+
+    # by default latent proposals get only the calls the edits leave, never a rank among them
+    assert all(f.empty for f in ranked_frames(False))
+    latent = pd.concat(ranked_frames(True))
+    assert len(latent) > 0  # ranked with the edits, on the predictor's view of their encodings
+    assert np.isfinite(latent["rank"]).all() and (latent["rank"] >= latent["predicted"]).all()
+    with pytest.raises(MolvaeError, match="latent_ranked"):
+        optimize_with_oracle(lookup_vae, "logp", Loop(100, initial=library[:60],
+                                                      latent_ranked=True, latent_proposals=False),
+                             constraints=NO_GUARD, report=NO_NOVELTY)
+
+
 def test_optimize_graph_edits_add_to_each_starts_results_within_its_bound(
         lookup_vae: LookupVAE, library: list[str]) -> None:
     starts = library[:12]

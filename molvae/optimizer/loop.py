@@ -174,6 +174,10 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
     if not latent and loop.edit_share == 0:
         raise MolvaeError("with edit_share 0 every call goes to latent proposals, which need "
                           "latent_proposals=True and the predictor on z (features='latent')")
+    if loop.latent_ranked and not latent:
+        raise MolvaeError("latent_ranked ranks latent proposals beside the graph edits, which "
+                          "needs latent_proposals=True and the predictor on z "
+                          "(features='latent')")
     session = Session(vae, objective_, counted, constraints, ascent, seed=seed, journal=journal,
                       features=surrogate.features)
     rng = np.random.default_rng(seed)
@@ -219,7 +223,11 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
         limit = min(counted.remaining, per_round if rounds is None else
                     math.ceil(counted.remaining / (rounds - round_index + 1)))
         before = counted.calls
-        edits, unranked = None, 0
+        edits, unranked, proposals = None, 0, None
+        if latent and loop.latent_ranked:  # made first, to compete with the edits for calls
+            proposals = _latent_round(session, predictor, counted, rng, lineage, population_index,
+                                      n_starts=loop.n_starts, noise=noise,
+                                      round_index=round_index)
         if loop.edit_share > 0:
             share = round(limit * loop.edit_share)
             table = counted.table()
@@ -242,13 +250,18 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
                 session.score_candidates(edits.assign(draw=rng.random(len(edits))), drawn,
                                          by="draw")
                 unranked = counted.calls - before  # fewer than drawn when the edits ran short
-            session.score_candidates(edits, share - (counted.calls - before), by="rank")
-        n_latent = 0
-        if latent and counted.calls - before < limit:  # only when calls are left for them
-            frame = _latent_round(session, predictor, counted, rng, lineage, population_index,
-                                  n_starts=loop.n_starts, noise=noise, round_index=round_index)
-            n_latent = frame["smiles"].nunique()
-            session.score_candidates(frame, limit - (counted.calls - before))
+            ranked = edits
+            if proposals is not None and len(proposals):  # rated on their own encodings
+                rated = session.rate(predictor, proposals)
+                ranked = pd.concat([edits, rated[np.isfinite(rated["rank"])]], ignore_index=True)
+            session.score_candidates(ranked, share - (counted.calls - before), by="rank")
+        if latent and proposals is None and counted.calls - before < limit:  # calls left
+            proposals = _latent_round(session, predictor, counted, rng, lineage, population_index,
+                                      n_starts=loop.n_starts, noise=noise,
+                                      round_index=round_index)
+        n_latent = 0 if proposals is None else proposals["smiles"].nunique()
+        if proposals is not None and counted.calls - before < limit:
+            session.score_candidates(proposals, limit - (counted.calls - before))
         if edits is not None:  # too few latent proposals: the rest of the round's calls to edits
             session.score_candidates(edits, limit - (counted.calls - before), by="rank")
         new = counted.calls - before

@@ -132,7 +132,10 @@ class Loop:
     ``oracle_batch``: molecules per oracle call (None: all of a round's at once); an expensive
     oracle scored one molecule a call (1) loses at most the one in progress when interrupted.
     ``latent_proposals``: False, no ascents in z: every call goes to graph edits (an ablation:
-    what the decoder's proposals add).
+    what the decoder's proposals add). ``latent_ranked``: True, each round's latent proposals
+    are made first, rated on their own encodings by the same predictor as the graph-edit
+    children and ranked beside them for the edit calls (False: they get only the calls the
+    edits leave).
     ``workers``: processes making the graph-edit children (None: every core); each child has its
     own seed drawn from the run's stream, so results do not depend on it.
     ``stop_after_failures``: stop the run (:class:`~molvae.objectives.OracleFailing`) when the
@@ -156,6 +159,7 @@ class Loop:
     stop_after_failures: int | None = 20
     workers: int | None = None
     latent_proposals: bool = True
+    latent_ranked: bool = False
 
     def __post_init__(self) -> None:
         if self.resume and self.journal is None:

@@ -265,7 +265,18 @@ class Session:
             rows["start_index"].append(start_index)
             rows["similarity"].append(sim)
         self.timings["rdkit"] += time.perf_counter() - t0
-        frame = pd.DataFrame(rows)
+        frame = self.rate(predictor, pd.DataFrame(rows))
+        frame["step"] = 0
+        frame["round"] = round_index
+        frame["source"] = "graph"
+        return frame
+
+    def rate(self, predictor: LatentPredictor, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` (column ``smiles``, canonical) with the predictor's view of each molecule's
+        own features: ``predicted``, ``uncertainty`` and ``rank``, the optimistic score the
+        latent proposals ascend (``mean + exploration·std``); NaN for a molecule without
+        features (a token outside the model's vocabulary)."""
+        frame = frame.copy()
         z = self.featurize(frame["smiles"].tolist())
         ok = ~np.isnan(z).any(axis=1)
         t0 = time.perf_counter()
@@ -277,9 +288,6 @@ class Session:
                                    mean + self.ascent.exploration * std))):
             frame[column] = math.nan
             frame.loc[ok, column] = values.numpy()
-        frame["step"] = 0
-        frame["round"] = round_index
-        frame["source"] = "graph"
         return frame
 
     def scored(self, frame: pd.DataFrame) -> pd.DataFrame:
