@@ -71,7 +71,8 @@ from molvae.chemistry import (  # noqa: E402
     morgan_fingerprints,
 )
 from molvae.data import read_smiles, zinc250k_path  # noqa: E402
-from molvae.objectives import Objective, Oracle, make_objective  # noqa: E402
+from molvae.objectives import Objective, make_objective  # noqa: E402
+from molvae.oracle import Oracle  # noqa: E402
 from molvae.optimizer import (  # noqa: E402
     Ascent,
     Constraints,
@@ -268,7 +269,7 @@ _REJECTED = -1e6  # the GA's quantile sampling needs finite scores
 
 
 class BudgetedGAOracle:
-    """Score SMILES for the GA with molvae's :class:`~molvae.objectives.Oracle` (each unique
+    """Score SMILES for the GA with molvae's :class:`~molvae.oracle.Oracle` (each unique
     canonical SMILES counted once, within the budget); molecules over the heavy-atom cap are
     rejected (a very low score, uncounted, like the VAE's filter); oracle failures score that low
     too; raises BudgetSpent once the budget is used up."""

@@ -11,7 +11,7 @@ oracle is checked against that file before a run (PyTDC's failures score 0.0 sil
 mismatch stops the script.
 
 The PMO rules: each unique canonical SMILES scored costs one call (repeats and invalid SMILES
-cost nothing, :class:`molvae.objectives.Oracle`), at most ``--budget`` (10,000) calls; the
+cost nothing, :class:`molvae.oracle.Oracle`), at most ``--budget`` (10,000) calls; the
 starting population is ``--initial`` (1,000) random ZINC250k molecules drawn with the seed, the
 same for both methods and counted as calls; the score is PMO's AUC of the top-10 mean
 (:func:`molvae.pmo.top_auc`). Neither method filters by medicinal-chemistry alerts (PMO has no

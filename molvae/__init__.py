@@ -43,7 +43,7 @@ _LAZY = {
     "OptimizeResult": "molvae.optimizer",
     "presets": "molvae.optimizer",
     "Objective": "molvae.objectives",
-    "Oracle": "molvae.objectives",
+    "Oracle": "molvae.oracle",
     "LatentPredictor": "molvae.predictor",
     "fit_predictor": "molvae.predictor",
     "evaluate": "molvae.metrics",
@@ -56,7 +56,8 @@ if TYPE_CHECKING:
     from molvae.config import RunConfig, load_config, run_config_for, with_overrides
     from molvae.data import load_dataset
     from molvae.metrics import evaluate
-    from molvae.objectives import Objective, Oracle
+    from molvae.objectives import Objective
+    from molvae.oracle import Oracle
     from molvae.optimizer import (
         Ascent,
         Constraints,

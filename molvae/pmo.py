@@ -4,7 +4,7 @@ PMO ("practical molecular optimization") measures sample-efficient optimizers on
 rediscovery, similarity, isomer, multi-property (MPO), median, hop and SMARTS tasks from
 GuacaMol, QED, and three activity classifiers (DRD2, GSK3B, JNK3). :func:`pmo_oracle` gives one
 task as a batch oracle (``list[str] -> np.ndarray``) that :func:`molvae.optimize` and the
-:class:`~molvae.objectives.Oracle` take; ``make_objective("pmo:NAME")`` and
+:class:`~molvae.oracle.Oracle` take; ``make_objective("pmo:NAME")`` and
 ``molvae optimize --objective pmo:NAME`` use it.
 
 The oracles come from PyTDC, an optional dependency that must be installed without its own pins

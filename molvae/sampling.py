@@ -23,7 +23,8 @@ import torch
 from torch import Tensor
 
 from molvae.errors import ConfigError
-from molvae.model import END_ID, PAD_ID, START_ID, VAE, iter_gru_layers, tanh_
+from molvae.gru import iter_gru_layers, tanh_
+from molvae.model import END_ID, PAD_ID, START_ID, VAE
 from molvae.progress import shown, track
 
 _PROGRESS_MIN = 2000  # latents: below this, decoding takes a few seconds

@@ -25,7 +25,8 @@ def test_graph_model_learns_a_simple_property(zinc_smiles: list[str], tmp_path: 
 
 def test_graph_model_from_file_is_an_oracle_for_optimize(zinc_frame: pd.DataFrame,
                                                         tmp_path: Path) -> None:
-    from molvae.objectives import Oracle, make_objective
+    from molvae.objectives import make_objective
+    from molvae.oracle import Oracle
 
     csv = tmp_path / "labels.csv"
     pd.DataFrame({"smiles": zinc_frame["smiles"][:120], "y": zinc_frame["logp"][:120]}).to_csv(

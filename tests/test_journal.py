@@ -13,7 +13,8 @@ import pytest
 from lookup_vae import LookupVAE
 from molvae.errors import MolvaeError
 from molvae.journal import COLUMNS, ScoredRow, ScoreJournal
-from molvae.objectives import OracleFailing, make_objective
+from molvae.objectives import make_objective
+from molvae.oracle import OracleFailing
 from molvae.optimizer import Constraints, Loop, Report, optimize_with_oracle
 from molvae.optimizer.presets import LOOP_ASCENT
 
@@ -180,13 +181,13 @@ def test_cli_loop_stopped_by_ctrl_c_resumes_with_resume(tiny_checkpoint, zinc_fr
     # the journal reaching 80 rows and the signal (with a fast oracle it raced, and won once)
     slow = tmp_path / "slow_oracle_molvae.py"
     slow.write_text("import time\n"
-                    "from molvae import objectives\n"
+                    "from molvae import oracle\n"
                     "from molvae.cli import main\n"
-                    "evaluate = objectives.Oracle._evaluate\n"
+                    "evaluate = oracle.Oracle._evaluate\n"
                     "def slow(self, batch):\n"
                     "    time.sleep(0.02 * len(batch))\n"
                     "    return evaluate(self, batch)\n"
-                    "objectives.Oracle._evaluate = slow\n"
+                    "oracle.Oracle._evaluate = slow\n"
                     "main()\n")
     child = subprocess.Popen([sys.executable, str(slow), *command], cwd=tmp_path,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -25,13 +25,14 @@ from molvae.chemistry import canonicalize_many, rdkit_quiet
 from molvae.errors import MolvaeError
 from molvae.graph_edits import make_children
 from molvae.journal import ScoredRow, ScoreJournal, check_start
-from molvae.objectives import ObjectiveLike, Oracle, make_objective
+from molvae.objectives import ObjectiveLike, make_objective
 from molvae.optimizer.constraints import Constraints
 from molvae.optimizer.inputs import default_dataset, read_starts, reference_set, sample_dataset
 from molvae.optimizer.options import Ascent, Loop, Report, Surrogate
 from molvae.optimizer.presets import LOOP_ASCENT
 from molvae.optimizer.results import OptimizeResult
 from molvae.optimizer.session import Session
+from molvae.oracle import Oracle
 from molvae.predictor import LatentPredictor
 
 if TYPE_CHECKING:

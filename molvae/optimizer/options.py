@@ -138,7 +138,7 @@ class Loop:
     edits leave).
     ``workers``: processes making the graph-edit children (None: every core); each child has its
     own seed drawn from the run's stream, so results do not depend on it.
-    ``stop_after_failures``: stop the run (:class:`~molvae.objectives.OracleFailing`) when the
+    ``stop_after_failures``: stop the run (:class:`~molvae.oracle.OracleFailing`) when the
     oracle fails on this many molecules in a row, rather than spend the budget on failures
     (None: never; single failures are always recorded and the run goes on).
     """

@@ -3,7 +3,7 @@
 ``n_starts`` prior draws (or the encodings of given molecules) climb ``score(predictor(z)) +
 prior_weight·log p(z)``; every ``decode_every`` steps all trajectories are decoded in one batch;
 the constraints filter the molecules; the true objective scores each unique molecule once (an
-:class:`~molvae.objectives.Oracle`: cached, counted, within the budget); the results are ranked
+:class:`~molvae.oracle.Oracle`: cached, counted, within the budget); the results are ranked
 by the true score. Later rounds restart from each start's best finds, and graph edits of each
 start's family can join the latent proposals.
 """
@@ -14,13 +14,16 @@ import logging
 import math
 import random
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import torch
 
 from molvae.errors import MolvaeError
-from molvae.objectives import ObjectiveLike, Oracle, make_objective
+from molvae.graph_edits import make_children
+from molvae.objectives import ObjectiveLike, make_objective
 from molvae.optimizer.constraints import Constraints
 from molvae.optimizer.inputs import (
     StartsLike,
@@ -32,6 +35,7 @@ from molvae.optimizer.inputs import (
 from molvae.optimizer.options import Ascent, Report, Search, Surrogate
 from molvae.optimizer.results import OptimizeResult
 from molvae.optimizer.session import Session
+from molvae.oracle import Oracle
 from molvae.predictor import LatentPredictor
 
 if TYPE_CHECKING:
@@ -142,7 +146,7 @@ def optimize(vae: LatentModel, objective: ObjectiveLike, search: Search | None =
     # later rounds restart from each start's best molecules so far
     for round_index in range(1, search.rounds + 1):
         if round_index > 1:
-            best = session.centers(search.centers)
+            best = _centers(session, search.centers)
             z_best = session.encode(best["smiles"].tolist()) if len(best) else np.zeros((0, 1))
             ok = ~np.isnan(z_best).any(axis=1)
             if not ok.any() or oracle.remaining <= 0:
@@ -156,8 +160,8 @@ def optimize(vae: LatentModel, objective: ObjectiveLike, search: Search | None =
         session.score_candidates(frame, oracle.remaining)
         if search.edits_per_start and oracle.remaining > 0:
             edits = session.edit_proposals(
-                predictor, session.family_children(
-                    search.edits_per_start, edit_rng,
+                predictor, _family_children(
+                    session, search.edits_per_start, edit_rng,
                     start_smiles if search.molecules is not None else None),
                 round_index=round_index, skip_known=False)
             session.rows.append(edits.drop(columns="rank"))
@@ -165,3 +169,52 @@ def optimize(vae: LatentModel, objective: ObjectiveLike, search: Search | None =
     reference = reference_set(report.novelty_reference, vae, dataset=surrogate.dataset)
     return session.result(reference=reference, predictor=predictor, t_start=t_start,
                           describe_top=report.describe_top)
+
+
+def _family_children(session: Session, per_start: int, rng: random.Random,
+                     starts: Sequence[str] | None) -> list[tuple[str, str, int]]:
+    """``per_start`` graph-edit children for each start, bred from its family: the start
+    and every molecule found for it so far with a true score (all within the constraints).
+    ``starts`` None: the starts named in the proposals so far (prior samples).
+    """
+    t0 = time.perf_counter()
+    frame = pd.concat(session.rows, ignore_index=True)
+    if starts is None:
+        named = frame.drop_duplicates("start_index")
+        pairs = list(zip(named["start"], named["start_index"]))
+    else:
+        pairs = [(start, i) for i, start in enumerate(starts)]
+    found = session.scored(frame).drop_duplicates(["start_index", "smiles"])
+    families = {i: list(zip(g["score"], g["smiles"]))
+                for i, g in found.groupby("start_index", sort=False)}
+    children: list[tuple[str, str, int]] = []
+    for start, index in pairs:
+        family = list(families.get(index, []))
+        if isinstance(start, str) and session.oracle.known(start):
+            family.append((session.oracle.records[start].score, start))
+        family = [(s, m) for s, m in family if math.isfinite(s)]
+        if not family or not isinstance(start, str):
+            continue
+        children.extend((c.smiles, start, int(index))
+                        for c in make_children(family, per_start, rng))
+    session.timings["edits"] += time.perf_counter() - t0
+    return children
+
+
+def _centers(session: Session, per_start: int) -> pd.DataFrame:
+    """Where the next round restarts, for each start: the start itself (when it was scored)
+    and its ``per_start − 1`` best-scoring distinct molecules found so far (all met the
+    constraints when proposed); columns ``smiles, start, start_index``."""
+    frame = pd.concat(session.rows, ignore_index=True)
+    own = frame.drop_duplicates("start_index")[["start", "start_index"]]
+    own = own[[isinstance(s, str) and session.oracle.known(s) for s in own["start"]]]
+    own = own.assign(smiles=own["start"])
+    found = session.scored(frame)
+    found = found[found["smiles"] != found["start"]]
+    found = found.sort_values("score", ascending=False, kind="stable")
+    found = found.drop_duplicates(["start_index", "smiles"])
+    found = found.groupby("start_index", sort=False).head(per_start - 1 if len(own) else
+                                                          per_start)
+    columns = ["smiles", "start", "start_index"]
+    both = pd.concat([own[columns], found[columns]], ignore_index=True)
+    return both.sort_values("start_index", kind="stable").reset_index(drop=True)

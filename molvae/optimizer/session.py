@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-import random
 import time
 from collections.abc import Container, Sequence
 from typing import TYPE_CHECKING, Any
@@ -22,13 +21,13 @@ import torch
 from rdkit import DataStructs
 
 from molvae.chemistry import compute_properties, fingerprint_array, parse_record
-from molvae.graph_edits import make_children
 from molvae.journal import ScoreJournal, ScoredRow
-from molvae.objectives import Objective, Oracle
+from molvae.objectives import Objective
 from molvae.optimizer.ascent import ascend
 from molvae.optimizer.constraints import Constraints, Molecule, parse_many
 from molvae.optimizer.options import Ascent
 from molvae.optimizer.results import RESULT_COLUMNS, OptimizeResult
+from molvae.oracle import Oracle
 from molvae.predictor import LatentPredictor, fit_latent_predictor, model_fingerprint
 from molvae.prior import DiffusionPrior
 
@@ -297,35 +296,6 @@ class Session:
                   if self.oracle.known(s)}
         return frame.assign(score=frame["smiles"].map(scores)).dropna(subset=["score"])
 
-    def family_children(self, per_start: int, rng: random.Random,
-                        starts: Sequence[str] | None) -> list[tuple[str, str, int]]:
-        """``per_start`` graph-edit children for each start, bred from its family: the start
-        and every molecule found for it so far with a true score (all within the constraints).
-        ``starts`` None: the starts named in the proposals so far (prior samples).
-        """
-        t0 = time.perf_counter()
-        frame = pd.concat(self.rows, ignore_index=True)
-        if starts is None:
-            named = frame.drop_duplicates("start_index")
-            pairs = list(zip(named["start"], named["start_index"]))
-        else:
-            pairs = [(start, i) for i, start in enumerate(starts)]
-        found = self.scored(frame).drop_duplicates(["start_index", "smiles"])
-        families = {i: list(zip(g["score"], g["smiles"]))
-                    for i, g in found.groupby("start_index", sort=False)}
-        children: list[tuple[str, str, int]] = []
-        for start, index in pairs:
-            family = list(families.get(index, []))
-            if isinstance(start, str) and self.oracle.known(start):
-                family.append((self.oracle.records[start].score, start))
-            family = [(s, m) for s, m in family if math.isfinite(s)]
-            if not family or not isinstance(start, str):
-                continue
-            children.extend((c.smiles, start, int(index))
-                            for c in make_children(family, per_start, rng))
-        self.timings["edits"] += time.perf_counter() - t0
-        return children
-
     def score_candidates(self, frame: pd.DataFrame, limit: float, *, by: str = "predicted"
                          ) -> None:
         """Score up to ``limit`` new unique molecules of ``frame``, highest ``by`` first."""
@@ -345,24 +315,6 @@ class Session:
             self.score(new, origins)
             self.scored_by.update((s, origins[s][:2]) for s in new
                                   if s in origins and self.oracle.known(s))
-
-    def centers(self, per_start: int) -> pd.DataFrame:
-        """Where the next round restarts, for each start: the start itself (when it was scored)
-        and its ``per_start − 1`` best-scoring distinct molecules found so far (all met the
-        constraints when proposed); columns ``smiles, start, start_index``."""
-        frame = pd.concat(self.rows, ignore_index=True)
-        own = frame.drop_duplicates("start_index")[["start", "start_index"]]
-        own = own[[isinstance(s, str) and self.oracle.known(s) for s in own["start"]]]
-        own = own.assign(smiles=own["start"])
-        found = self.scored(frame)
-        found = found[found["smiles"] != found["start"]]
-        found = found.sort_values("score", ascending=False, kind="stable")
-        found = found.drop_duplicates(["start_index", "smiles"])
-        found = found.groupby("start_index", sort=False).head(per_start - 1 if len(own) else
-                                                              per_start)
-        columns = ["smiles", "start", "start_index"]
-        both = pd.concat([own[columns], found[columns]], ignore_index=True)
-        return both.sort_values("start_index", kind="stable").reset_index(drop=True)
 
     # -- the result
 
