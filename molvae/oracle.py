@@ -52,6 +52,7 @@ class Oracle:
     covers (not counted; ``remaining`` is then 0). An objective that raises or returns NaN for a
     molecule gives a NaN score and an ``error`` message; it counts as a call.
 
+    >>> from molvae.objectives import make_objective
     >>> oracle = Oracle(make_objective("heavy_atoms"), budget=2)
     >>> oracle.score(["CCO", "OCC", "CCCC", "c1ccccc1"]).tolist()
     [3.0, 3.0, 4.0, nan]
