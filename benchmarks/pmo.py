@@ -34,11 +34,13 @@ user runs it (what its molecules cost in score; the starting molecules are score
 same for every method, so the first points of its curve may count molecules the guard rejects).
 
 Each run (task, method, seed) writes ``RESULTS/TASK/METHOD-seedS.json`` when it ends: AUC top-10,
-top-1/10/100 means at the end, the top-10 curve every 100 calls, wall time, and for the top 100
-molecules their internal diversity (1 − mean pairwise Tanimoto, Morgan r2 2,048 bits) and the
-share passing molvae's medicinal-chemistry guard and MOSES's filters, with the top 100 SMILES and
-scores. A run whose file exists is skipped, so an interrupted or repeated command resumes where
-it stopped. ``--table`` prints the Markdown table of every result file (mean ± sd over seeds).
+top-1/10/100 means at the end, the top-10 curve every 100 calls, wall time (for molvae, where it
+went, and how many reported molecules came from each source: initial, graph, latent), and for
+the top 100 molecules their internal diversity (1 − mean pairwise Tanimoto, Morgan r2 2,048
+bits) and the share passing molvae's medicinal-chemistry guard and MOSES's filters, with the top
+100 SMILES and scores. A run whose file exists is skipped, so an interrupted or repeated command
+resumes where it stopped. ``--table`` prints the Markdown table of every result file (mean ± sd
+over seeds).
 """
 
 from __future__ import annotations
@@ -122,9 +124,9 @@ def checked_oracles(tasks: list[str], folder: Path) -> dict[str, Any]:
 
 
 def run_molga(objective: Any, population: list[str], budget: int, seed: int,
-              args: argparse.Namespace) -> tuple[Any, dict[str, float]]:
+              args: argparse.Namespace) -> tuple[Any, dict[str, float], dict[str, int]]:
     """mol-ga's ``default_ga`` until the budget is spent: its scored molecules (``smiles,
-    score, call``) and no timing breakdown."""
+    score, call``), no timing breakdown and no sources."""
     from mol_ga import default_ga  # silences RDKit's error log for the process: imported here
 
     scorer = BudgetedGAOracle(objective, budget, max_heavy_atoms=None)  # PMO has no cap
@@ -134,13 +136,14 @@ def run_molga(objective: Any, population: list[str], budget: int, seed: int,
                    population_size=args.ga_population, rng=random.Random(seed))
     except BudgetSpent:
         pass
-    return scorer.oracle.table(), {}
+    return scorer.oracle.table(), {}, {}
 
 
 def run_molvae(vae: Any, objective: Any, population: list[str], budget: int, seed: int,
-               args: argparse.Namespace, method: str = "molvae") -> tuple[Any, dict[str, float]]:
-    """molvae's oracle loop (its defaults, guard off; a variant's change), its scored molecules
-    and where the time went."""
+               args: argparse.Namespace, method: str = "molvae"
+               ) -> tuple[Any, dict[str, float], dict[str, int]]:
+    """molvae's oracle loop (its defaults, guard off; a variant's change): its scored molecules,
+    where the time went and how many of the molecules it reports came from each source."""
     loop_changes, surrogate_changes, constraint_changes = VARIANTS.get(method, ({}, {}, {}))
     result = optimize_with_oracle(
         vae, objective, Loop(budget, initial=population, **loop_changes), ascent=LOOP_ASCENT,
@@ -149,7 +152,9 @@ def run_molvae(vae: Any, objective: Any, population: list[str], budget: int, see
         surrogate=Surrogate(**surrogate_changes),
         report=Report(novelty_reference=None, describe_top=0), seed=seed)
     timings = {k: round(float(v), 2) for k, v in result.timings.items() if k != "decoded"}
-    return result.scored, timings
+    # the reported molecules (scored, within the cap) of each source: initial, graph, latent
+    sources = {str(k): int(v) for k, v in result.frame["source"].value_counts().items()}
+    return result.scored, timings, sources
 
 
 def summarize(scored: Any, budget: int) -> dict[str, Any]:
@@ -201,10 +206,11 @@ def run_all(args: argparse.Namespace) -> None:
         population = zinc_sample(args.initial, seed)
         t0 = time.perf_counter()
         run = run_molga if method == "molga" else lambda *a: run_molvae(vae, *a, method=method)
-        scored, timings = run(objective, population, args.budget, seed, args)
+        scored, timings, sources = run(objective, population, args.budget, seed, args)
         seconds = time.perf_counter() - t0
         out = {"task": task, "method": method, "seed": seed, "budget": args.budget,
                "initial": len(population), "seconds": round(seconds, 1), "timings": timings,
+               "reported_by_source": sources,
                **summarize(scored, args.budget),
                "settings": {"model": str(args.model), "max_heavy_atoms": None
                             if method == "molga" else args.max_heavy_atoms,
