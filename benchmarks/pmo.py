@@ -4,6 +4,7 @@
     MOLVAE_PMO_DIR=/path/to/pmo python benchmarks/pmo.py --seeds 0,1,2
     python benchmarks/pmo.py --tasks qed,jnk3 --seeds 0 --pmo-dir /path/to/pmo
     python benchmarks/pmo.py --table                  # the table from the results so far
+    python benchmarks/pmo.py --recheck                # every result file's top 100, scored again
 
 ``--pmo-dir`` (default ``$MOLVAE_PMO_DIR``) holds PMO's classifier files in ``oracle/`` and
 ``reference_scores.csv``, the 23 oracles' scores of 207 molecules as PyTDC computes them: every
@@ -35,12 +36,13 @@ same for every method, so the first points of its curve may count molecules the 
 
 Each run (task, method, seed) writes ``RESULTS/TASK/METHOD-seedS.json`` when it ends: AUC top-10,
 top-1/10/100 means at the end, the top-10 curve every 100 calls, wall time (for molvae, where it
-went, and how many reported molecules came from each source: initial, graph, latent), and for
-the top 100 molecules their internal diversity (1 − mean pairwise Tanimoto, Morgan r2 2,048
-bits) and the share passing molvae's medicinal-chemistry guard and MOSES's filters, with the top
-100 SMILES and scores. A run whose file exists is skipped, so an interrupted or repeated command
-resumes where it stopped. ``--table`` prints the Markdown table of every result file (mean ± sd
-over seeds).
+went, and how many reported molecules came from each source: initial, graph, latent), how many
+of its molecules were scored again in a fresh process and matched (a mismatch writes nothing),
+and for the top 100 molecules their internal diversity (1 − mean pairwise Tanimoto, Morgan r2
+2,048 bits) and the share passing molvae's medicinal-chemistry guard and MOSES's filters, with
+the top 100 SMILES and scores. A run whose file exists is skipped, so an interrupted or repeated
+command resumes where it stopped. ``--table`` prints the Markdown table of every result file (mean
+± sd over seeds).
 """
 
 from __future__ import annotations
@@ -118,6 +120,49 @@ def checked_oracles(tasks: list[str], folder: Path) -> dict[str, Any]:
         oracles[task] = oracle
     logger.info("%d oracles reproduce %s on %d molecules", len(tasks), reference, len(table))
     return oracles
+
+
+_FRESH_SCORER = """
+import json, sys
+from molvae.pmo import pmo_oracle
+job = json.load(sys.stdin)
+print(json.dumps(pmo_oracle(job["task"], oracle_dir=job["oracle_dir"])(job["smiles"]).tolist()))
+"""
+
+
+def check_run_scores(task: str, scored: Any, seed: int, folder: Path, *,
+                     n: int = 100) -> int:
+    """How many molecules were rescored; SystemExit unless the run's top ``n`` molecules and ``n``
+    others drawn with ``seed`` get the scores it recorded from the task's oracle built in a fresh
+    process.
+
+    The oracles are checked before a run, but that does not prove they scored the same way during
+    it: one run's deco hop (at 8bd0760) scored its molecules 0.25 above PMO's oracle, its starting
+    ZINC molecules included, and was found only by rescoring its file afterwards.
+    """
+    import subprocess
+
+    import pandas as pd
+
+    table = scored.dropna(subset=["score"]).sort_values("score", ascending=False, kind="stable")
+    rest = table.iloc[n:]
+    picked = pd.concat([table.head(n), rest.sample(min(n, len(rest)), random_state=seed)])
+    job = {"task": task, "oracle_dir": str(folder / "oracle"), "smiles": picked["smiles"].tolist()}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
+        str(REPO), os.environ.get("PYTHONPATH", "")]))}
+    done = subprocess.run([sys.executable, "-c", _FRESH_SCORER], input=json.dumps(job), env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{task}: rescoring the run's molecules in a fresh process failed: "
+                         f"{done.stderr.strip().splitlines()[-1:]}")
+    fresh = np.asarray(json.loads(done.stdout.strip().splitlines()[-1]), dtype=np.float64)
+    differ = np.abs(fresh - picked["score"].to_numpy(dtype=np.float64))
+    if differ.max(initial=0.0) > 1e-9:
+        raise SystemExit(f"{task}: {int((differ > 1e-9).sum())} of {len(picked)} molecules of the "
+                         f"run score differently in a fresh process (largest difference "
+                         f"{differ.max():.3g}): its oracle was not PMO's during the run; no result "
+                         f"written")
+    return len(picked)
 
 
 # --- one run -----------------------------------------------------------------------------------
@@ -208,9 +253,10 @@ def run_all(args: argparse.Namespace) -> None:
         run = run_molga if method == "molga" else lambda *a: run_molvae(vae, *a, method=method)
         scored, timings, sources = run(objective, population, args.budget, seed, args)
         seconds = time.perf_counter() - t0
+        rescored = check_run_scores(task, scored, seed, args.pmo_dir)
         out = {"task": task, "method": method, "seed": seed, "budget": args.budget,
                "initial": len(population), "seconds": round(seconds, 1), "timings": timings,
-               "reported_by_source": sources,
+               "reported_by_source": sources, "rescored_in_fresh_process": rescored,
                **summarize(scored, args.budget),
                "settings": {"model": str(args.model), "max_heavy_atoms": None
                             if method == "molga" else args.max_heavy_atoms,
@@ -248,6 +294,27 @@ def _mean_sd(values: list[float]) -> str:
         return "–"
     mean = float(np.mean(values))
     return f"{mean:.3f} ± {float(np.std(values)):.3f}" if len(values) > 1 else f"{mean:.3f}"
+
+
+def recheck(results: Path, folder: Path) -> int:
+    """Score the top 100 molecules of every result file again with the checked oracles; print a
+    line for each file whose recorded scores differ, and return how many do."""
+    runs: dict[str, list[tuple[Path, dict[str, Any]]]] = {}
+    for path in sorted(results.glob("*/*.json")):
+        run = json.loads(path.read_text())
+        runs.setdefault(run["task"], []).append((path, run))
+    oracles = checked_oracles(sorted(runs), folder)
+    bad = 0
+    for task, files in runs.items():
+        for path, run in files:
+            smiles, recorded = zip(*run["top100"])
+            worst = float(np.max(np.abs(oracles[task](list(smiles)) - np.asarray(recorded))))
+            if worst > 1e-6:  # the files keep scores to 6 decimals
+                bad += 1
+                print(f"{path}: recorded top-100 scores differ from the oracle's by up to "
+                      f"{worst:.3g} (commit {run.get('commit')})")
+    print(f"{sum(map(len, runs.values()))} result files rechecked, {bad} differ")
+    return bad
 
 
 def table(results: Path, methods: tuple[str, ...] = METHODS) -> str:
@@ -331,6 +398,8 @@ def main() -> None:
                              "$MOLVAE_PMO_DIR, else pmo/ in the repository)")
     parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "results" / "pmo")
     parser.add_argument("--table", action="store_true", help="print the table and stop")
+    parser.add_argument("--recheck", action="store_true", help="score every result file's top "
+                        "100 again with the checked oracles, list the files that differ, and stop")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("molvae").setLevel(logging.WARNING)
@@ -338,6 +407,8 @@ def main() -> None:
     if args.table:
         print(table(args.results, args.methods))
         return
+    if args.recheck:
+        raise SystemExit(1 if recheck(args.results, args.pmo_dir or pmo_dir()) else 0)
     unknown = [t for t in args.tasks if t not in PMO_TASKS] + \
         [m for m in args.methods if m not in METHODS and m not in VARIANTS]
     if unknown:

@@ -23,7 +23,10 @@ Three things PyTDC does wrong on today's stack, each of which would silently sco
 module is registered if it is missing), its DRD2 oracle calls ``float()`` on a one-element array
 (an error under numpy 2; the classifiers are scored here, in batches, with PyTDC's own
 featurizers), and it silences every warning of the process when imported (the filters are
-restored after the import).
+restored after the import). A fourth is PyTDC's on any stack: its deco hop and scaffold hop
+oracles share module globals, so in a process that has scored scaffold hop, deco hop scores 0.25
+too high on every molecule without the scaffold; here each batch of either task builds its
+scorers again.
 
 >>> PMO_TASKS[:3]
 ('albuterol_similarity', 'amlodipine_mpo', 'celecoxib_rediscovery')
@@ -111,6 +114,14 @@ def _tdc() -> types.ModuleType:
         warnings.filters[:] = saved
 
 
+# PyTDC's deco_hop and scaffold_hop build their scorers once, into module globals they share:
+# the scaffold SMARTS term is inverted in scaffold_hop, so after scaffold_hop has run, deco_hop
+# scores 0.25 too high for a molecule without the scaffold (and the other way round it fails).
+_HOP_TASKS = frozenset({"deco_hop", "scaffold_hop"})
+_HOP_GLOBALS = ("pharmacophor_fp", "deco_smarts_scoring", "deco1_smarts_scoring",
+                "deco2_smarts_scoring", "scaffold_smarts_scoring")
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -185,6 +196,9 @@ class PMOOracle:
         ok = [i for i, m in enumerate(mols) if m is not None]
         out = np.zeros(len(smiles), dtype=np.float64)
         if self._score_one is not None:
+            if self.name in _HOP_TASKS:  # each batch builds its own SMARTS scorers again
+                for name in _HOP_GLOBALS:
+                    vars(_tdc()).pop(name, None)
             out[ok] = [self._score_one(smiles[i]) for i in ok]
         elif ok:  # the classifiers, in one batch: PyTDC's featurizers, one molecule per row
             if self._drd2_features is not None:

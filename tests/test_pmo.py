@@ -90,6 +90,18 @@ def test_the_oracles_reproduce_pytdc_on_the_reference_molecules():
                                    err_msg=task)
 
 
+def test_deco_hop_and_scaffold_hop_score_as_pytdc_in_any_order():
+    # PyTDC's two hop oracles share module globals (its scaffold SMARTS, inverted in one): scored
+    # after scaffold hop, its deco hop adds 0.25 to a molecule without the scaffold
+    pytest.importorskip("tdc", reason="PyTDC is the optional molvae[pmo] extra")
+    smiles = REFERENCE["smiles"].tolist()
+    deco, scaffold = pmo_oracle("deco_hop"), pmo_oracle("scaffold_hop")
+    for oracle, task in [(deco, "deco_hop"), (scaffold, "scaffold_hop"), (deco, "deco_hop"),
+                         (pmo_oracle("scaffold_hop"), "scaffold_hop"), (deco, "deco_hop")]:
+        np.testing.assert_allclose(oracle(smiles), REFERENCE[task].to_numpy(), rtol=0,
+                                   atol=1e-12, err_msg=task)
+
+
 @pytest.mark.skipif(PMO_DIR is None, reason="set MOLVAE_PMO_DIR to PMO's folder (oracle/)")
 def test_the_classifiers_reproduce_pytdc_on_the_reference_molecules():
     pytest.importorskip("sklearn")
