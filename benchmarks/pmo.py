@@ -30,7 +30,9 @@ edits for every call (``Loop.latent_ranked``, ascents from 64 starts a round ins
 by default they get only the calls the edits leave, which at 10,000 calls is none); and two
 variants: ``molvae-pool10``, the loop making ten graph-edit children per call instead of the
 three its default makes at 10,000 calls (:func:`molvae.optimizer.edit_pool_for`; the speed
-trade-off), and ``molvae-guard``, the loop with molvae's medicinal-chemistry guard on, as a
+trade-off), ``molvae-round100``, rounds of 100 molecules instead of the 250 its default scores
+at 10,000 calls (more refits of the predictor, each choice made on more recent scores), and
+``molvae-guard``, the loop with molvae's medicinal-chemistry guard on, as a
 user runs it (what its molecules cost in score; the starting molecules are scored as given, the
 same for every method, so the first points of its curve may count molecules the guard rejects).
 
@@ -87,6 +89,7 @@ VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
     "molvae-latent-ranked": ({"latent_ranked": True, "n_starts": 64}, {}, {}),
     "molvae-pool10": ({"edit_pool": 10}, {}, {}),  # ten children a call (3 by default here)
     "molvae-guard": ({}, {}, {"guard": DRUG_LIKE}),  # what a user gets: medchem guard on
+    "molvae-round100": ({"per_round": 100}, {}, {}),  # 100 molecules a round instead of 250
 }
 
 
