@@ -197,8 +197,9 @@ class PMOOracle:
         out = np.zeros(len(smiles), dtype=np.float64)
         if self._score_one is not None:
             if self.name in _HOP_TASKS:  # each batch builds its own SMARTS scorers again
+                tdc_globals = vars(_tdc())
                 for name in _HOP_GLOBALS:
-                    vars(_tdc()).pop(name, None)
+                    tdc_globals.pop(name, None)
             out[ok] = [self._score_one(smiles[i]) for i in ok]
         elif ok:  # the classifiers, in one batch: PyTDC's featurizers, one molecule per row
             if self._drd2_features is not None:
