@@ -35,14 +35,17 @@ three its default makes at 10,000 calls (:func:`molvae.optimizer.edit_pool_for`;
 trade-off), ``molvae-round100``, rounds of 100 molecules instead of the 250 its default scores
 at 10,000 calls (more refits of the predictor, each choice made on more recent scores),
 ``molvae-explore50``, half of each round's edit calls on children drawn at random instead of the
-0.17 its default draws at 10,000 calls (:func:`molvae.optimizer.edit_explore_for`), and
+0.17 its default draws at 10,000 calls (:func:`molvae.optimizer.edit_explore_for`),
+``molvae-screen10``, a tenth of each round's calls on existing molecules: those of 10,000 random
+ZINC250k molecules (a draw of their own, the scored ones skipped) that the predictor rates
+highest (``Loop.screen_share``), and
 ``molvae-guard``, the loop with molvae's medicinal-chemistry guard on, as a
 user runs it (what its molecules cost in score; the starting molecules are scored as given, the
 same for every method, so the first points of its curve may count molecules the guard rejects).
 
 Each run (task, method, seed) writes ``RESULTS/TASK/METHOD-seedS.json`` when it ends: AUC top-10,
 top-1/10/100 means at the end, the top-10 curve every 100 calls, wall time (for molvae, where it
-went, and how many reported molecules came from each source: initial, graph, latent), how many
+went, and how many reported molecules came from each source: initial, screen, graph, latent), how many
 of its molecules were scored again in a fresh process and matched (a mismatch writes nothing),
 and for the top 100 molecules their internal diversity (1 − mean pairwise Tanimoto, Morgan r2
 2,048 bits) and the share passing molvae's medicinal-chemistry guard and MOSES's filters, with
@@ -97,6 +100,8 @@ VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
     # half of each round's edit calls on children drawn at random (0.17 by default at 10,000
     # calls, interpolated between the shares measured at 5,000 and 20,000: edit_explore_for)
     "molvae-explore50": ({"edit_explore": 0.5}, {}, {}),
+    # a tenth of each round's calls on existing molecules the predictor rates highest
+    "molvae-screen10": ({"screen_share": 0.1}, {}, {}),
 }
 
 

@@ -286,19 +286,29 @@ def test_optimize_loop_takes_its_round_size_climbs_and_steps_from_the_options(
     monkeypatch.setattr(molvae.optimizer.runner, "optimize_with_oracle", spy)
     initial = tmp_path / "initial.smi"
     initial.write_text("\n".join(zinc_frame["smiles"].head(60)) + "\n")
+    screen = tmp_path / "library.smi"
+    screen.write_text("\n".join(zinc_frame["smiles"].iloc[100:400]) + "\n")
     out = tmp_path / "loop.csv"
     result = run("optimize", "--property", "qed", "--loop", "--budget", "120", "--starts",
                  str(initial), "--per-round", "30", "--n-starts", "16", "--steps", "5",
-                 "--edit-explore", "0.3", "--edit-pool", "4", "--model", str(tiny_checkpoint),
+                 "--edit-explore", "0.3", "--edit-pool", "4", "--screen-share", "0.2",
+                 "--screen", str(screen), "--model", str(tiny_checkpoint),
                  "--device", "cpu", "--no-novelty", "-o", str(out))
     assert result.exit_code == 0, result.output
     loop, ascent = seen["loop"], seen["ascent"]
     assert isinstance(loop, Loop) and loop.budget == 120 and loop.initial == str(initial)
     assert (loop.per_round, loop.n_starts, ascent.steps) == (30, 16, 5)
     assert (loop.edit_explore, loop.edit_pool) == (0.3, 4)
+    assert (loop.screen_share, loop.screen) == (0.2, str(screen))
     assert ascent == replace(LOOP_ASCENT, steps=5)  # the loop's other ascent values kept
-    rounds = pd.read_csv(out).query("source != 'initial'").groupby("round").size()
+    table = pd.read_csv(out)
+    rounds = table.query("source != 'initial'").groupby("round").size()
     assert len(rounds) >= 2 and rounds.max() <= 30  # the default would score all 60 in one round
+    screened = table.query("source == 'screen'")
+    assert len(screened) >= 12 and screened["round"].value_counts().max() == 6  # 0.2 of 30
+    assert_one_line_error(run("optimize", "--property", "qed", "--loop", "--budget", "120",
+                              "--screen", str(screen), "--model", str(tiny_checkpoint)),
+                          "--screen-share")
     assert_one_line_error(run("optimize", "--property", "qed", "--loop", "--budget", "120",
                               "--restarts", "4", "--model", str(tiny_checkpoint)), "--n-starts")
     assert_one_line_error(run("optimize", "--property", "qed", "--per-round", "30",

@@ -33,6 +33,7 @@ from molvae.optimizer import (
     optimize_with_oracle,
     save_grid,
 )
+from molvae.optimizer.inputs import default_dataset
 from molvae.optimizer.presets import LOOP_ASCENT
 
 from lookup_vae import LookupVAE
@@ -344,6 +345,67 @@ def test_edit_explore_scores_children_the_predictor_would_not_have_chosen(
     with pytest.raises(MolvaeError, match="edit_explore") as info:
         Loop(100, initial=initial, edit_explore=1.5)
     assert "\n" not in str(info.value)
+
+
+def test_screen_share_scores_the_screening_molecules_the_predictor_rates_highest(
+        lookup_vae: LookupVAE, library: list[str]) -> None:
+    initial, screen = library[:40], library[40:]
+    oracle, asked = _counting("logp")
+    result = optimize_with_oracle(lookup_vae, oracle,
+                                  Loop(130, initial=initial, per_round=30, n_starts=16,
+                                       screen_share=0.5, screen=screen),
+                                  ascent=loop_ascent(steps=20), constraints=NO_GUARD,
+                                  report=NO_NOVELTY, seed=0)
+    assert len(asked) == len(set(asked)) <= 130
+    frame = result.frame
+    screened = frame[frame["source"] == "screen"]
+    per_round = screened.groupby("round").size()
+    # half of each round's 30 calls (the first three rounds have 30 whatever the others use)
+    assert (per_round.iloc[:3] == 15).all() and (per_round <= 15).all()
+    assert set(screened["smiles"]) <= set(screen)
+    assert (screened["start"] == screened["smiles"]).all()  # each its own start
+    logp = make_objective("logp")
+    # the predictor's picks beat the screening set's average molecule
+    assert screened["score"].mean() > float(np.mean(logp(screen)))
+    with pytest.raises(MolvaeError, match="similarity bound") as info:
+        optimize_with_oracle(lookup_vae, "logp", Loop(100, initial=initial, screen_share=0.2,
+                                                      screen=screen),
+                             constraints=Constraints(min_similarity=0.4, guard=None),
+                             report=NO_NOVELTY)
+    assert "\n" not in str(info.value)
+    for bad in ({"screen_share": 1.5}, {"screen": 0}):
+        with pytest.raises(MolvaeError, match="screen") as info:
+            Loop(100, initial=initial, **bad)
+        assert "\n" not in str(info.value)
+
+
+def test_the_default_screening_set_is_the_whole_training_data_else_the_kept_sample(
+        library: list[str], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from types import SimpleNamespace
+
+    vae = LookupVAE(library)
+    vae.training_set = SimpleNamespace(sample=tuple(library[300:]))  # what a checkpoint keeps
+    data = tmp_path / "train.smi"
+    data.write_text("\n".join(library[:300]) + "\n")
+    vae.metadata = {"data": {"source": str(data)}, "run_config": {"data": {"source": str(data)}}}
+    assert default_dataset(vae, None) == list(library[300:])
+    assert sorted(default_dataset(vae, None, whole=True).smiles) == sorted(library[:300])
+    assert default_dataset(vae, ["CCO"], whole=True) == ["CCO"]
+
+    def screened() -> set[str]:
+        frame = optimize_with_oracle(vae, "logp", Loop(80, initial=library[:20], per_round=20,
+                                                       rounds=2, screen_share=0.5, screen=500),
+                                     ascent=loop_ascent(steps=5), constraints=NO_GUARD,
+                                     report=NO_NOVELTY, seed=0).frame
+        return set(frame.loc[frame["source"] == "screen", "smiles"])
+
+    first = screened()
+    assert first and first <= set(library[:300])
+    data.unlink()  # the training file moved: the loop screens the sample the model keeps
+    with caplog.at_level("WARNING", logger="molvae.optimizer.loop"):
+        second = screened()
+    assert second and second <= set(library[300:])
+    assert "sample of its training data" in caplog.text
 
 
 def test_each_molecule_of_the_loop_reports_the_round_that_scored_it(

@@ -105,6 +105,14 @@ def optimize_command(
                                                  "instead of the ones the predictor rates "
                                                  "highest (default: by the budget, 0 up to "
                                                  "5,000 calls, rising to 0.5 at 20,000)."),
+    screen_share: Optional[float] = typer.Option(None, "--screen-share", min=0.0, max=1.0,
+                                                 help="With --loop: the share of each round's "
+                                                 "calls spent on existing molecules, the ones of "
+                                                 "--screen the predictor rates highest "
+                                                 "(default: 0)."),
+    screen: Optional[Path] = typer.Option(None, "--screen", help="With --screen-share: the "
+                                          "molecules to screen, a file of SMILES (default: "
+                                          "10,000 random molecules of the model's dataset)."),
     journal: Optional[Path] = typer.Option(None, "--journal", help="With --loop: the CSV to "
                                            "which every scored molecule is written as soon as "
                                            "it is scored (default: OUTPUT.scored.csv beside "
@@ -149,6 +157,7 @@ def optimize_command(
                           "set the share of each round's calls spent on edits with --edit-share")
     for flag, value in (("--per-round", per_round), ("--edit-share", edit_share),
                         ("--edit-pool", edit_pool), ("--edit-explore", edit_explore),
+                        ("--screen-share", screen_share), ("--screen", screen),
                         ("--journal", journal), ("--resume", resume or None),
                         ("--oracle-batch", oracle_batch)):
         if value is not None and not loop:
@@ -157,6 +166,9 @@ def optimize_command(
     if edit_share == 0 and (edit_pool is not None or edit_explore is not None):
         raise MolvaeError("--edit-share 0 spends no calls on graph edits, so --edit-pool and "
                           "--edit-explore have nothing to set: drop them or raise --edit-share")
+    if screen is not None and not screen_share:
+        raise MolvaeError("--screen is the set --screen-share spends calls on: add "
+                          "--screen-share SHARE (e.g. 0.1), or drop --screen")
     score = property or objective
     if pmo_oracles is not None and not (objective or "").startswith("pmo:"):
         raise MolvaeError("--pmo-oracles is the folder of PMO's classifiers: use it with "
@@ -178,7 +190,8 @@ def optimize_command(
                               else Path("optimize.scored.csv"))
         strategy = _changed(preset.strategy, n_starts=n_starts, rounds=rounds, per_round=per_round,
                             edit_share=edit_share, edit_pool=edit_pool,
-                            edit_explore=edit_explore, journal=journal,
+                            edit_explore=edit_explore, screen_share=screen_share,
+                            screen=None if screen is None else str(screen), journal=journal,
                             resume=resume or None, oracle_batch=oracle_batch)
         check_start(journal, resume=resume)  # before the model loads
         typer.echo(f"{'resuming the run in' if resume else 'writing every scored molecule to'} "

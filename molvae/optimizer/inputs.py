@@ -117,15 +117,19 @@ def sample_dataset(dataset: Any, n: int, rng: np.random.Generator) -> list[str]:
     return [s for s in canonicalize_many(smiles) if s]
 
 
-def default_dataset(vae: LatentModel, dataset: Any) -> Any:
+def default_dataset(vae: LatentModel, dataset: Any, *, whole: bool = False) -> Any:
+    """``dataset``, else the model's training data: the sample of it the checkpoint keeps (unless
+    ``whole``), the dataset file its run config names, that sample, or ZINC250k."""
     if dataset is not None:
         return dataset
-    if getattr(vae, "training_set", None) is not None and vae.training_set.sample:
-        return list(vae.training_set.sample)
+    kept = getattr(vae, "training_set", None)
+    sample = list(kept.sample) if kept is not None and kept.sample else None
+    if sample and not whole:
+        return sample
     run = (getattr(vae, "metadata", {}) or {}).get("run_config", {}).get("data", {})
     source = (getattr(vae, "metadata", {}) or {}).get("data", {}).get("source")
     if source and source != "DataFrame" and run.get("source"):
         from molvae.data import load_dataset
 
         return load_dataset(run["source"], properties=(), limit=run.get("limit"), download=False)
-    return "zinc"
+    return sample or "zinc"

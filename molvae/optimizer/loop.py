@@ -71,6 +71,47 @@ def _latent_round(session: Session, predictor: LatentPredictor, counted: Oracle,
     return frame
 
 
+def _screening_set(loop: Loop, vae: LatentModel, session: Session, dataset: object,
+                   seed: int) -> list[str]:
+    """The canonical molecules of ``loop.screen`` that meet the session's constraints (none when
+    ``loop.screen_share`` is 0)."""
+    if loop.screen_share == 0:
+        return []
+    if session.constraints.min_similarity is not None:
+        raise MolvaeError("screen_share scores molecules of the screening set, which descend from "
+                          "no starting molecule, so a similarity bound cannot hold for them: "
+                          "set screen_share to 0 with min_similarity")
+    if isinstance(loop.screen, int):  # a stream of its own: the rest of the run draws the same
+        try:
+            source = default_dataset(vae, dataset, whole=True)
+        except (MolvaeError, OSError) as error:  # the data moved or was never here: the sample
+            source = default_dataset(vae, dataset)
+            logger.warning("screening the model's sample of its training data instead of the "
+                           "whole dataset (%s)", error)
+        pool = sample_dataset(source, loop.screen, np.random.default_rng([seed, 1]))
+    else:
+        pool = [s for s in canonicalize_many(read_starts(loop.screen)) if s]
+    session.inspect(pool)
+    return [s for s in dict.fromkeys(pool) if session.parsed[s] is not None
+            and session.parsed[s].allowed]
+
+
+def _screen_round(session: Session, predictor: LatentPredictor, pool: list[str], calls: int,
+                  round_index: int) -> None:
+    """Score the ``calls`` molecules of the screening set ``pool`` not scored yet that the
+    predictor rates highest; each is its own start."""
+    fresh = [s for s in pool if not session.oracle.known(s)]
+    if calls <= 0 or not fresh:
+        return
+    frame = session.rate(predictor, pd.DataFrame({"smiles": fresh, "start": fresh,
+                                                  "start_index": -1, "similarity": math.nan}))
+    frame = frame[np.isfinite(frame["rank"])].sort_values("rank", ascending=False,
+                                                          kind="stable").head(calls)
+    frame = frame.assign(step=0, round=round_index, source="screen")
+    session.score_candidates(frame, calls, by="rank")
+    session.rows.append(frame.drop(columns="rank"))
+
+
 def _previous_run(journal: ScoreJournal | None, *, resume: bool) -> list[ScoredRow]:
     """The molecules an earlier run wrote to ``journal`` (resume), or none (a new run, which
     never overwrites a journal)."""
@@ -139,11 +180,12 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
 
     The initial population (``loop.initial``) is scored first and counts against the budget. Each
     round fits the predictor (``surrogate.n_models`` MLPs) on everything scored so far, spends
-    ``loop.edit_share`` of its calls on the graph-edit children the predictor rates highest (by
+    ``loop.screen_share`` of its calls on the molecules of the screening set (``loop.screen``) it
+    rates highest, then ``loop.edit_share`` of the rest on the graph-edit children the predictor rates highest (by
     the optimistic ``mean + exploration·std`` of ``ascent``), and the rest on latent proposals:
     ascents from ``loop.n_starts`` scored molecules (half the top ones, half drawn at random from
     the rest). Calls left unused by one kind go to the other. Each result's ``source`` column
-    says which kind found it (``initial``, ``latent`` or ``graph``). See :class:`Loop` for the
+    says which kind found it (``initial``, ``screen``, ``latent`` or ``graph``). See :class:`Loop` for the
     round sizes, patience and exploration of edits; ``ascent`` None: the loop's preset
     (:data:`~molvae.optimizer.presets.LOOP_ASCENT`: 50 steps, decoded every 5, exploration 0.5).
 
@@ -152,8 +194,9 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
     returns NaN for a molecule is recorded (NaN score, ``error``), never fatal.
 
     Each result's ``start`` is the initial-population molecule its lineage began from (a
-    proposal from a molecule found in an earlier round inherits that molecule's start), so
-    a similarity bound keeps every reported molecule close to one of the initial molecules.
+    proposal from a molecule found in an earlier round inherits that molecule's start; a screened
+    molecule is its own start), so a similarity bound keeps every reported molecule close to one
+    of the initial molecules (screening is refused under one).
     Its ``round`` is the round whose calls scored it (0: the initial population).
     """
     t_start = time.perf_counter()
@@ -197,6 +240,7 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
                           f"this run (another seed, budget or starting set?): resume with the "
                           f"settings of the run that wrote it")
     session.score(population)
+    screen = _screening_set(loop, vae, session, surrogate.dataset, seed)
     # the oracle calls used by the end of each round, 0 first (a resumed run's rounds included)
     round_ends = _round_ends(previous, counted.calls)
     per_round = loop.per_round
@@ -225,12 +269,16 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
                     math.ceil(counted.remaining / (rounds - round_index + 1)))
         before = counted.calls
         edits, unranked, proposals = None, 0, None
+        if screen:
+            _screen_round(session, predictor, screen, round(limit * loop.screen_share),
+                          round_index)
+        before_edits = counted.calls
         if latent and loop.latent_ranked:  # made first, to compete with the edits for calls
             proposals = _latent_round(session, predictor, counted, rng, lineage, population_index,
                                       n_starts=loop.n_starts, noise=noise,
                                       round_index=round_index)
         if loop.edit_share > 0:
-            share = round(limit * loop.edit_share)
+            share = round((limit - (before_edits - before)) * loop.edit_share)
             table = counted.table()
             table = table[np.isfinite(table["score"])]
             t0 = time.perf_counter()
@@ -250,12 +298,12 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
             if drawn:  # children drawn at random, as mol-ga's GA scores all it makes
                 session.score_candidates(edits.assign(draw=rng.random(len(edits))), drawn,
                                          by="draw")
-                unranked = counted.calls - before  # fewer than drawn when the edits ran short
+                unranked = counted.calls - before_edits  # fewer than drawn when the edits ran short
             ranked = edits
             if proposals is not None and len(proposals):  # rated on their own encodings
                 rated = session.rate(predictor, proposals)
                 ranked = pd.concat([edits, rated[np.isfinite(rated["rank"])]], ignore_index=True)
-            session.score_candidates(ranked, share - (counted.calls - before), by="rank")
+            session.score_candidates(ranked, share - (counted.calls - before_edits), by="rank")
         if latent and proposals is None and counted.calls - before < limit:  # calls left
             proposals = _latent_round(session, predictor, counted, rng, lineage, population_index,
                                       n_starts=loop.n_starts, noise=noise,

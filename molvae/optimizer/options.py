@@ -136,6 +136,9 @@ class Loop:
     are made first, rated on their own encodings by the same predictor as the graph-edit
     children and ranked beside them for the edit calls (False: they get only the calls the
     edits leave).
+    ``screen_share``: the share of each round's calls spent on existing molecules instead, the
+    ones of the screening set the predictor rates highest (0: none); ``screen``: that set, SMILES
+    (a list or a file) or that many random molecules of the model's dataset, encoded once.
     ``workers``: processes making the graph-edit children (None: every core); each child has its
     own seed drawn from the run's stream, so results do not depend on it.
     ``stop_after_failures``: stop the run (:class:`~molvae.oracle.OracleFailing`) when the
@@ -160,6 +163,8 @@ class Loop:
     workers: int | None = None
     latent_proposals: bool = True
     latent_ranked: bool = False
+    screen_share: float = 0.0
+    screen: Sequence[str] | str | int = 10_000
 
     def __post_init__(self) -> None:
         if self.resume and self.journal is None:
@@ -182,6 +187,12 @@ class Loop:
         if self.edit_pool is not None and self.edit_pool < 1:
             raise MolvaeError(f"edit_pool must be at least 1 (children made per call spent on "
                               f"them); got {self.edit_pool}")
+        if not 0.0 <= self.screen_share <= 1.0:
+            raise MolvaeError(f"screen_share is the share of each round's oracle calls spent on "
+                              f"the screening set, between 0 and 1; got {self.screen_share}")
+        if isinstance(self.screen, int) and self.screen < 1:
+            raise MolvaeError(f"screen must be at least 1 molecule (or SMILES, or a file); got "
+                              f"{self.screen}")
         if self.edit_explore is not None and not 0.0 <= self.edit_explore <= 1.0:
             raise MolvaeError(f"edit_explore is the share of the graph-edit calls given to "
                               f"unranked children, between 0 and 1; got {self.edit_explore}")
