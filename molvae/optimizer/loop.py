@@ -181,13 +181,14 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
     The initial population (``loop.initial``) is scored first and counts against the budget. Each
     round fits the predictor (``surrogate.n_models`` MLPs) on everything scored so far, spends
     ``loop.screen_share`` of its calls on the molecules of the screening set (``loop.screen``) it
-    rates highest, then ``loop.edit_share`` of the rest on the graph-edit children the predictor rates highest (by
-    the optimistic ``mean + exploration·std`` of ``ascent``), and the rest on latent proposals:
-    ascents from ``loop.n_starts`` scored molecules (half the top ones, half drawn at random from
-    the rest). Calls left unused by one kind go to the other. Each result's ``source`` column
-    says which kind found it (``initial``, ``screen``, ``latent`` or ``graph``). See :class:`Loop` for the
-    round sizes, patience and exploration of edits; ``ascent`` None: the loop's preset
-    (:data:`~molvae.optimizer.presets.LOOP_ASCENT`: 50 steps, decoded every 5, exploration 0.5).
+    rates highest, then ``loop.edit_share`` of the rest on the graph-edit children it rates
+    highest (by the optimistic ``mean + exploration·std`` of ``ascent``), and the rest on latent
+    proposals: ascents from ``loop.n_starts`` scored molecules (half the top ones, half drawn at
+    random from the rest). Calls left unused by one kind go to the other. Each result's
+    ``source`` column says which kind found it (``initial``, ``screen``, ``latent`` or
+    ``graph``). See :class:`Loop` for the round sizes, patience and exploration of edits;
+    ``ascent`` None: the loop's preset (:data:`~molvae.optimizer.presets.LOOP_ASCENT`: 50 steps,
+    decoded every 5, exploration 0.5).
 
     ``constraints``: molecules that fail them are neither scored nor reported (the initial
     population is scored as given, and reported where it meets them). An oracle that raises or
