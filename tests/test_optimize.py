@@ -373,6 +373,11 @@ def test_screen_share_scores_the_screening_molecules_the_predictor_rates_highest
                              constraints=Constraints(min_similarity=0.4, guard=None),
                              report=NO_NOVELTY)
     assert "\n" not in str(info.value)
+    with pytest.raises(MolvaeError, match="no molecule of the screening set") as info:
+        optimize_with_oracle(lookup_vae, "logp", Loop(100, initial=initial, screen_share=0.2,
+                                                      screen=["not a molecule", "C1CC"]),
+                             constraints=NO_GUARD, report=NO_NOVELTY)
+    assert "\n" not in str(info.value)
     for bad in ({"screen_share": 1.5}, {"screen": 0}):
         with pytest.raises(MolvaeError, match="screen") as info:
             Loop(100, initial=initial, **bad)

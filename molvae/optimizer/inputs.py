@@ -17,7 +17,7 @@ from molvae.training_set import TrainingSet
 if TYPE_CHECKING:
     from molvae.latent_model import LatentModel
 
-__all__ = ["StartsLike", "read_starts", "training_smiles", "reference_set", "sample_dataset",
+__all__ = ["StartsLike", "read_starts", "canonical_starts", "training_smiles", "reference_set", "sample_dataset",
            "default_dataset", "dataset_smiles"]
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,13 @@ def read_starts(starts: StartsLike) -> list[str]:
     if isinstance(starts, str):
         return [starts]
     return list(starts)
+
+
+def canonical_starts(starts: StartsLike) -> list[str]:
+    """The canonical SMILES of :func:`read_starts`'s molecules, those RDKit cannot parse dropped."""
+    from molvae.chemistry import canonicalize_many
+
+    return [s for s in canonicalize_many(read_starts(starts)) if s]
 
 
 def training_smiles(vae: LatentModel) -> Container[str] | None:

@@ -21,13 +21,14 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molvae.chemistry import canonicalize_many, rdkit_quiet
+from molvae.chemistry import rdkit_quiet
 from molvae.errors import MolvaeError
 from molvae.graph_edits import make_children
 from molvae.journal import ScoredRow, ScoreJournal, check_start
 from molvae.objectives import ObjectiveLike, make_objective
 from molvae.optimizer.constraints import Constraints
-from molvae.optimizer.inputs import default_dataset, read_starts, reference_set, sample_dataset
+from molvae.optimizer.inputs import (canonical_starts, default_dataset, read_starts,
+                                     reference_set, sample_dataset)
 from molvae.optimizer.options import Ascent, Loop, Report, Surrogate
 from molvae.optimizer.presets import LOOP_ASCENT
 from molvae.optimizer.results import OptimizeResult
@@ -89,11 +90,19 @@ def _screening_set(loop: Loop, vae: LatentModel, session: Session, dataset: obje
             logger.warning("screening the model's sample of its training data instead of the "
                            "whole dataset (%s)", error)
         pool = sample_dataset(source, loop.screen, np.random.default_rng([seed, 1]))
+        given = len(pool)
     else:
-        pool = [s for s in canonicalize_many(read_starts(loop.screen)) if s]
+        given_molecules = read_starts(loop.screen)
+        given, pool = len(given_molecules), canonical_starts(given_molecules)
     session.inspect(pool)
-    return [s for s in dict.fromkeys(pool) if session.parsed[s] is not None
+    kept = [s for s in dict.fromkeys(pool) if session.parsed[s] is not None
             and session.parsed[s].allowed]
+    if not kept:
+        raise MolvaeError(f"no molecule of the screening set ({given} given) parses and meets "
+                          f"the constraints: screen other molecules, or set screen_share to 0")
+    logger.info("screening set: %d of %d molecules (the rest unparsable, repeated or outside the "
+                "constraints)", len(kept), given)
+    return kept
 
 
 def _screen_round(session: Session, predictor: LatentPredictor, pool: list[str], calls: int,
@@ -234,7 +243,7 @@ def optimize_with_oracle(vae: LatentModel, objective: ObjectiveLike, loop: Loop,
         population = sample_dataset(default_dataset(vae, surrogate.dataset),
                                     min(loop.initial, budget // 2), rng)
     else:
-        population = [s for s in canonicalize_many(read_starts(loop.initial)) if s]
+        population = canonical_starts(loop.initial)
     started = {r.smiles for r in previous if r.source == "initial"}
     if not started <= set(population):
         raise MolvaeError(f"the journal {loop.journal} began from other starting molecules than "
