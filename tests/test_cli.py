@@ -30,6 +30,10 @@ def assert_one_line_error(result, *fragments: str) -> None:
      ("'--edit-explore'", "less than or equal to 1", "'molvae optimize --help'")),
     (("optimize", "--min-similarity", "high"), ("'--min-similarity'", "valid number")),
     (("data", "info", "--nope"), ("--nope", "'molvae data info --help'")),
+    (("optimize", "--property", "qed", "--loop", "--budget", "10", "--screen-share", "0.1",
+      "--screen", "no-such-library.smi"), ("'--screen'", "does not exist")),
+    (("optimize", "--property", "qed", "--starts", "no-such-starts.smi"),
+     ("'--starts'", "does not exist")),
     (("sampel",), ("sampel", "'molvae --help'")),
 ])
 def test_a_bad_option_or_command_is_one_line_naming_it_and_the_help(args, fragments):

@@ -63,7 +63,8 @@ def optimize_command(
                                               "--edit-share)."),
     start: Optional[List[str]] = typer.Option(None, "--start", help="Start from this molecule "
                                               "(repeatable) instead of prior samples."),
-    starts: Optional[Path] = typer.Option(None, "--starts", help="Start from the molecules of a file."),
+    starts: Optional[Path] = typer.Option(None, "--starts", exists=True, dir_okay=False,
+                                          help="Start from the molecules of a file."),
     min_similarity: Optional[float] = typer.Option(None, "--min-similarity", min=0.0, max=1.0,
                                                    help="Keep Tanimoto >= this to each start."),
     max_heavy_atoms: Optional[int] = typer.Option(None, "--max-heavy-atoms", min=1,
@@ -110,7 +111,8 @@ def optimize_command(
                                                  "calls spent on existing molecules, the ones of "
                                                  "--screen the predictor rates highest "
                                                  "(default: 0)."),
-    screen: Optional[Path] = typer.Option(None, "--screen", help="With --screen-share: the "
+    screen: Optional[Path] = typer.Option(None, "--screen", exists=True, dir_okay=False,
+                                          help="With --screen-share: the "
                                           "molecules to screen, a file of SMILES (default: "
                                           "10,000 random molecules of the model's dataset)."),
     journal: Optional[Path] = typer.Option(None, "--journal", help="With --loop: the CSV to "
